@@ -1,0 +1,1 @@
+"""Shared facts of the pipeline: schema names, settings helpers, errors, logging and CLI glue."""

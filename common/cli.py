@@ -1,0 +1,64 @@
+"""Command-line glue: flags generated from settings fields, and one error line per failure.
+
+Every setting becomes a flag (``kafka_brokers`` -> ``--kafka-brokers``) whose help names its
+environment variable and default, so ``--help`` documents the whole configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from pydantic import SecretStr, ValidationError
+
+from .errors import ConfigError, PipelineError
+from .settings import ServiceSettings
+
+S = TypeVar("S", bound=ServiceSettings)
+log = logging.getLogger("cli")
+
+
+def add_settings_arguments(parser: argparse.ArgumentParser, cls: type[ServiceSettings]) -> None:
+    """Add one ``--flag`` per field of ``cls``; the flag overrides the environment variable."""
+    group = parser.add_argument_group("settings (flag overrides environment variable)")
+    for name, field in cls.model_fields.items():
+        default = field.default
+        shown = "<secret>" if isinstance(default, SecretStr) else default
+        group.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            default=None,
+            metavar=name.upper(),
+            help=f"{field.description} [env {name.upper()}; default: {shown}]",
+        )
+
+
+def settings_from_args(cls: type[S], args: argparse.Namespace, **extra: Any) -> S:
+    """Build ``cls`` from the environment, overridden by flags that were given."""
+    overrides = {k: v for k, v in vars(args).items() if k in cls.model_fields and v is not None}
+    overrides.update(extra)
+    try:
+        return cls(**overrides)
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: {err['msg']}"
+            for err in e.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from e
+
+
+def run_main(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None) -> None:
+    """Run an entrypoint; turn a ``PipelineError`` into one log line and its exit code."""
+    try:
+        code = main(argv)
+    except PipelineError as e:
+        if not logging.getLogger().handlers:
+            logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+        log.error("%s", e)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(code or 0)

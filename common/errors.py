@@ -1,0 +1,38 @@
+"""The one exception root of the project and a named class per failure a user can meet.
+
+Entrypoints turn any ``PipelineError`` into a single log line and an exit code.
+"""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Root of every error this project raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(PipelineError):
+    """A setting or command-line argument is invalid."""
+
+    exit_code = 2
+
+
+class DatabaseUnavailable(PipelineError):
+    """PostgreSQL could not be reached or refused the connection."""
+
+
+class BrokerUnavailable(PipelineError):
+    """The Kafka broker could not be reached."""
+
+
+class UserFileError(PipelineError):
+    """A user-metadata CSV file is missing or malformed."""
+
+
+class LakeError(PipelineError):
+    """A file in the Parquet lake is unreadable or has the wrong schema."""
+
+
+class DevStackError(PipelineError):
+    """A local development service (Kafka, PostgreSQL) failed to start or stop."""

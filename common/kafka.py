@@ -1,0 +1,40 @@
+"""Small Kafka admin helpers used at start-up: is the broker there, does the topic exist."""
+
+from __future__ import annotations
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from .errors import BrokerUnavailable
+
+
+def admin(brokers: str) -> AdminClient:
+    """An admin client that gives up quickly instead of retrying forever."""
+    return AdminClient({"bootstrap.servers": brokers, "socket.connection.setup.timeout.ms": 5000})
+
+
+def check_broker(brokers: str, timeout: float = 10.0) -> AdminClient:
+    """Return an admin client once the cluster answers, or raise ``BrokerUnavailable``."""
+    client = admin(brokers)
+    try:
+        client.list_topics(timeout=timeout)
+    except KafkaException as e:
+        raise BrokerUnavailable(
+            f"Kafka broker at {brokers} did not answer within {timeout:g}s ({e.args[0]})"
+        ) from e
+    return client
+
+
+def ensure_topic(brokers: str, topic: str, partitions: int, timeout: float = 15.0) -> int:
+    """Create ``topic`` with ``partitions`` partitions if missing; return its partition count."""
+    client = check_broker(brokers, timeout)
+    existing = client.list_topics(timeout=timeout).topics
+    if topic not in existing:
+        futures = client.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
+        try:
+            futures[topic].result(timeout)
+        except KafkaException as e:
+            if "TOPIC_ALREADY_EXISTS" not in str(e):
+                raise BrokerUnavailable(f"cannot create topic {topic!r} on {brokers}: {e}") from e
+        return partitions
+    return len(existing[topic].partitions)

@@ -1,0 +1,43 @@
+"""Names shared by every service: topics, tables, columns, metric types, lake layout.
+
+Everything that more than one module needs to agree on lives here, once.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+DEFAULT_TOPIC: Final = "devices"
+DEFAULT_DLQ_TOPIC: Final = "devices-dlq"
+DEFAULT_CONSUMER_GROUP: Final = "antenna-processor"
+
+# Tables of the original system (column names and order as the seed shows them).
+BYTES_TABLE: Final = "bytes"
+BYTES_HOURLY_TABLE: Final = "bytes_hourly"
+USER_QUOTA_TABLE: Final = "user_quota_limit"
+USER_METADATA_TABLE: Final = "user_metadata"
+SERVING_TABLES: Final = (BYTES_TABLE, BYTES_HOURLY_TABLE, USER_QUOTA_TABLE, USER_METADATA_TABLE)
+
+# Bookkeeping tables of our own.
+MIGRATIONS_TABLE: Final = "schema_migrations"
+PROCESSOR_OFFSETS_TABLE: Final = "processor_offsets"
+BATCH_RUNS_TABLE: Final = "batch_runs"
+
+# Read-only role for dashboards (SELECT on the serving tables only).
+READER_ROLE: Final = "pipeline_reader"
+
+# Metric types in the `type` column of bytes and bytes_hourly, keyed by the event field summed over.
+USER_TOTAL: Final = "user_total_bytes"
+ANTENNA_TOTAL: Final = "antenna_total_bytes"
+APP_TOTAL: Final = "app_total_bytes"
+METRIC_TYPES: Final = {"id": USER_TOTAL, "antenna_id": ANTENNA_TOTAL, "app": APP_TOTAL}
+
+# Event fields, as the phones send them.
+EVENT_FIELDS: Final = ("timestamp", "id", "antenna_id", "bytes", "app")
+
+# Lake layout: $DATA_DIR/events/year=YYYY/month=M/day=D/hour=H/*.parquet (UTC, no zero padding).
+LAKE_SUBDIR: Final = "events"
+STAGING_SUBDIR: Final = "staging"
+PARTITION_KEYS: Final = ("year", "month", "day", "hour")
+
+WINDOW_SECONDS: Final = 300

@@ -1,0 +1,130 @@
+"""A single-node Apache Kafka broker (KRaft, broker+controller) run from Maven Central jars."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from common.errors import DevStackError
+from common.kafka import admin
+
+from .ports import port_open, wait_until
+from .processes import terminate
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+POM = HERE / "kafka-jars.pom.xml"
+LOG4J = HERE / "log4j2.properties"
+DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
+
+
+def jars_dir(cache_dir: Path) -> Path:
+    """Fetch the broker jars through Maven once; later calls reuse the cached folder."""
+    version = POM.read_text().split("<kafka.version>")[1].split("<")[0]
+    target = cache_dir / f"kafka-{version}"
+    if (target / ".complete").exists():
+        return target
+    if shutil.which("mvn") is None or shutil.which("java") is None:
+        raise DevStackError("Kafka needs Java 17+ and Maven on PATH (apt-get install openjdk-17-jre-headless maven)")
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    log.info("fetching Kafka %s jars through Maven into %s", version, target)
+    cmd = ["mvn", "-B", "-q", "-f", str(POM), DEPENDENCY_PLUGIN,
+           f"-DoutputDirectory={partial}", "-DincludeScope=runtime"]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise DevStackError(f"mvn could not fetch the Kafka jars: {result.stdout[-2000:]}{result.stderr[-2000:]}")
+    (partial / ".complete").touch()
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    return target
+
+
+@dataclass(frozen=True)
+class KafkaBroker:
+    """A broker whose data lives in ``data_dir`` and listens on ``127.0.0.1:port``."""
+
+    data_dir: Path
+    port: int
+    controller_port: int
+    jars: Path
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.data_dir / "broker.pid"
+
+    def _properties(self) -> str:
+        c, p = self.controller_port, self.port
+        return "\n".join([
+            "process.roles=broker,controller", "node.id=1",
+            f"controller.quorum.voters=1@127.0.0.1:{c}",
+            f"listeners=PLAINTEXT://127.0.0.1:{p},CONTROLLER://127.0.0.1:{c}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{p}",
+            "inter.broker.listener.name=PLAINTEXT", "controller.listener.names=CONTROLLER",
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            f"log.dirs={self.data_dir / 'logs'}",
+            "offsets.topic.replication.factor=1", "transaction.state.log.replication.factor=1",
+            "transaction.state.log.min.isr=1", "share.coordinator.state.topic.replication.factor=1",
+            "share.coordinator.state.topic.min.isr=1", "group.initial.rebalance.delay.ms=0",
+            "offsets.topic.num.partitions=4", "transaction.state.log.num.partitions=4",
+            "log.cleaner.dedupe.buffer.size=16777216", "num.partitions=1",
+            "auto.create.topics.enable=false", "",
+        ])
+
+    def _java(self, main: str, *args: str, heap: str = "") -> list[str]:
+        opts = ["-Xms256m", "-Xmx768m"] if heap else []
+        return ["java", *opts, f"-Dlog4j2.configurationFile={LOG4J}", "-cp",
+                f"{self.jars}/*", main, *args]
+
+    def start(self, timeout: float = 90.0) -> None:
+        """Format the storage on first use, start the broker detached, wait until it answers."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        props = self.data_dir / "server.properties"
+        props.write_text(self._properties())
+        if not (self.data_dir / "logs" / "meta.properties").exists():
+            fmt = subprocess.run(
+                self._java("kafka.tools.StorageTool", "format", "-t", str(uuid.uuid4()), "-c", str(props)),
+                capture_output=True, text=True)
+            if fmt.returncode != 0:
+                raise DevStackError(f"Kafka storage format failed: {fmt.stderr[-2000:]}")
+        if port_open(self.port):
+            raise DevStackError(f"port {self.port} is already in use; is a broker running already?")
+        out = open(self.data_dir / "broker.log", "ab")
+        proc = subprocess.Popen(self._java("kafka.Kafka", str(props), heap="yes"), stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        self.pid_file.write_text(str(proc.pid))
+        if not wait_until(lambda: proc.poll() is None and self.ready(), timeout, 0.5):
+            self.stop()
+            tail = (self.data_dir / "broker.log").read_text(errors="replace")[-3000:]
+            raise DevStackError(f"Kafka broker did not become ready on {self.bootstrap}:\n{tail}")
+
+    def ready(self) -> bool:
+        """True when the broker answers a metadata request."""
+        if not port_open(self.port):
+            return False
+        try:
+            admin(self.bootstrap).list_topics(timeout=2)
+        except Exception:  # noqa: BLE001 - any failure simply means "not ready yet"
+            return False
+        return True
+
+    def stop(self) -> None:
+        """SIGTERM the broker, then SIGKILL it if it lingers."""
+        if self.pid_file.exists():
+            terminate(int(self.pid_file.read_text()), grace=30)
+            self.pid_file.unlink(missing_ok=True)
+
+
+def default_cache_dir() -> Path:
+    """Where fetched jars are kept between runs (``$XDG_CACHE_HOME`` or ``~/.cache``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "antenna-pipeline"

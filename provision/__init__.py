@@ -1,0 +1,1 @@
+"""Provisioner: creates the pipeline's tables through ordered migrations and loads user metadata."""
