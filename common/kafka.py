@@ -10,7 +10,9 @@ from .errors import BrokerUnavailable
 
 def admin(brokers: str) -> AdminClient:
     """An admin client that gives up quickly instead of retrying forever."""
-    return AdminClient({"bootstrap.servers": brokers, "socket.connection.setup.timeout.ms": 5000})
+    # log_level 2: librdkafka's own connection-refused lines would bury our one-line error.
+    return AdminClient({"bootstrap.servers": brokers, "socket.connection.setup.timeout.ms": 5000,
+                        "log_level": 2})
 
 
 def check_broker(brokers: str, timeout: float = 10.0) -> AdminClient:
@@ -25,7 +27,7 @@ def check_broker(brokers: str, timeout: float = 10.0) -> AdminClient:
     return client
 
 
-def ensure_topic(brokers: str, topic: str, partitions: int, timeout: float = 15.0) -> int:
+def ensure_topic(brokers: str, topic: str, partitions: int, timeout: float = 10.0) -> int:
     """Create ``topic`` with ``partitions`` partitions if missing; return its partition count."""
     client = check_broker(brokers, timeout)
     existing = client.list_topics(timeout=timeout).topics

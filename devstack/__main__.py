@@ -53,5 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def entry() -> None:
+    """Console-script entry point."""
     run_main(main)
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,30 @@
+# The two commands a new user needs:
+#   make test   install what is missing (apt, pip, Maven) and run the whole test suite
+#   make demo   start local Kafka + PostgreSQL, provision, and run the pipeline on simulated data
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: install test lint demo up down clean
+
+install:
+	./devstack/install.sh
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy common devstack provision simulator processor batch
+
+up: install
+	$(PY) -m devstack up
+
+down:
+	$(PY) -m devstack down
+
+demo: up
+	./devstack/demo.sh
+
+clean:
+	rm -rf data report.html

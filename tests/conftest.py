@@ -1,0 +1,70 @@
+"""Session-scoped real services and per-test factories (unique topics, databases)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from common.kafka import ensure_topic
+from devstack.postgres import PostgresCluster
+
+from .services import kafka_service, postgres_service, unique
+
+
+@pytest.fixture(scope="session")
+def kafka_brokers() -> Iterator[str]:
+    """Bootstrap address of a real Apache Kafka broker."""
+    with kafka_service() as brokers:
+        yield brokers
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[tuple[str, PostgresCluster | None]]:
+    """URL of a real PostgreSQL server (superuser), and the cluster when the session owns it."""
+    with postgres_service() as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres: tuple[str, PostgresCluster | None]) -> str:
+    return postgres[0]
+
+
+@pytest.fixture
+def new_database(postgres_url: str) -> Iterator[Callable[[], str]]:
+    """Factory: an empty database of its own for this test; dropped afterwards."""
+    created: list[str] = []
+
+    def make() -> str:
+        name = unique("test")
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        created.append(name)
+        return urlsplit(postgres_url)._replace(path="/" + name).geturl()
+
+    yield make
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        for name in created:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def database_url(new_database: Callable[[], str]) -> str:
+    """An empty database of this test's own."""
+    return new_database()
+
+
+@pytest.fixture
+def new_topic(kafka_brokers: str) -> Callable[..., str]:
+    """Factory: a topic of this test's own with the given number of partitions."""
+
+    def make(partitions: int = 1, prefix: str = "t") -> str:
+        name = unique(prefix)
+        ensure_topic(kafka_brokers, name, partitions)
+        return name
+
+    return make

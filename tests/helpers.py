@@ -1,0 +1,47 @@
+"""Small helpers shared by tests: querying, consuming a whole topic, running a module."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from typing import Any
+
+import psycopg
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
+
+
+def query(url: str, statement: str, params: Any = None) -> list[tuple[Any, ...]]:
+    """Rows of one query on ``url``."""
+    with psycopg.connect(url) as conn:
+        return conn.execute(statement, params).fetchall()
+
+
+def consume_all(brokers: str, topic: str, timeout: float = 60.0) -> list[Message]:
+    """Every message of ``topic``, from the beginning up to the end it has now (no consumer group)."""
+    consumer = Consumer({"bootstrap.servers": brokers, "group.id": f"reader-{uuid.uuid4().hex}",
+                         "enable.auto.commit": False, "enable.partition.eof": False})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        out: list[Message] = []
+        positions = {p: 0 for p in partitions}
+        deadline = time.monotonic() + timeout
+        while any(positions[p] < ends[p] for p in partitions) and time.monotonic() < deadline:
+            for msg in consumer.consume(10_000, timeout=1.0):
+                if msg.error() is None:
+                    out.append(msg)
+                    positions[msg.partition()] = msg.offset() + 1
+    finally:
+        consumer.close()
+    return out
+
+
+def run_module(module: str, *args: str, env: dict[str, str] | None = None,
+               timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``python -m module args`` in a subprocess with ``env`` added to this environment."""
+    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout)

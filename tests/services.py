@@ -1,0 +1,56 @@
+"""Real Kafka and PostgreSQL for the test session: started here, or taken from the environment.
+
+Set ``KAFKA_BROKERS`` and/or ``DATABASE_URL`` to run the suite against services that already run
+(CI with compose, a laptop with ``python -m devstack up``); otherwise a broker and a cluster are
+started on free loopback ports for the session and stopped at its end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from devstack.kafka import KafkaBroker, default_cache_dir, jars_dir
+from devstack.ports import free_port
+from devstack.postgres import PostgresCluster
+
+
+@contextmanager
+def kafka_service() -> Iterator[str]:
+    if external := os.environ.get("KAFKA_BROKERS"):
+        yield external
+        return
+    folder = Path(tempfile.mkdtemp(prefix="test-kafka-"))
+    broker = KafkaBroker(folder, free_port(), free_port(), jars_dir(default_cache_dir()))
+    broker.start()
+    try:
+        yield broker.bootstrap
+    finally:
+        broker.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def postgres_service() -> Iterator[tuple[str, PostgresCluster | None]]:
+    if external := os.environ.get("DATABASE_URL"):
+        yield external, None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="test-pg-"))
+    cluster = PostgresCluster(folder / "data", free_port())
+    os.chmod(folder, 0o755)
+    cluster.start()
+    try:
+        yield cluster.url, cluster
+    finally:
+        cluster.stop("immediate")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def unique(prefix: str) -> str:
+    """A name no other test uses: ``prefix-<8 hex>`` (safe as topic, group or database name)."""
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
