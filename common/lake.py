@@ -1,0 +1,39 @@
+"""The Parquet lake's layout and schema, shared by the speed layer (writer) and the batch layer.
+
+``<lake>/year=YYYY/month=M/day=D/hour=H/<file>.parquet``: hive partitions by event time in UTC,
+integers without zero padding (as Spark's ``partitionBy`` writes them). Files hold the columns of
+``EVENT_SCHEMA``; the partition values live in the folder names only. Names starting with ``.`` or
+``_`` are in-progress files that readers ignore.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+EVENT_SCHEMA = pa.schema([
+    pa.field("timestamp", pa.timestamp("us", tz="UTC"), nullable=False),
+    pa.field("id", pa.string(), nullable=False),
+    pa.field("antenna_id", pa.string(), nullable=False),
+    pa.field("bytes", pa.int64(), nullable=False),
+    pa.field("app", pa.string(), nullable=False),
+])
+
+
+def hour_start(epoch_seconds: float) -> int:
+    """Start of the UTC hour holding ``epoch_seconds``, in epoch seconds."""
+    return int(epoch_seconds // 3600 * 3600)
+
+
+def hour_dir(lake: Path, hour: int | datetime) -> Path:
+    """Folder of one UTC hour, given its start as epoch seconds or an aware datetime."""
+    t = hour if isinstance(hour, datetime) else datetime.fromtimestamp(hour, UTC)
+    t = t.astimezone(UTC)
+    return lake / f"year={t.year}" / f"month={t.month}" / f"day={t.day}" / f"hour={t.hour}"
+
+
+def is_hidden(name: str) -> bool:
+    """In-progress or bookkeeping files that lake readers must skip."""
+    return name.startswith((".", "_"))
