@@ -1,0 +1,37 @@
+"""python -m processor: the speed layer, a long-running Quix Streams consumer of KAFKA_TOPIC.
+
+Writes every valid event once to the Parquet lake (DATA_DIR/events, hive year/month/day/hour,
+UTC) and adds 5-minute totals per user, antenna and app to the `bytes` table, exactly once
+across crashes and restarts. Malformed messages go to KAFKA_DLQ_TOPIC. SIGTERM/SIGINT stop it
+cleanly. Metrics on METRICS_PORT (/metrics, /healthz, /ready).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from common.cli import add_settings_arguments, run_main, settings_from_args
+from common.logs import setup_logging
+
+from .app import run
+from .settings import ProcessorSettings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m processor", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_settings_arguments(parser, ProcessorSettings)
+    settings = settings_from_args(ProcessorSettings, parser.parse_args(argv))
+    setup_logging(settings.log_level)
+    run(settings)
+    return 0
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    run_main(main)
+
+
+if __name__ == "__main__":
+    entry()

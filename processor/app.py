@@ -1,0 +1,70 @@
+"""Wiring of the speed layer: checks, the Quix application, the sink, the metrics server."""
+
+from __future__ import annotations
+
+import logging
+
+from quixstreams import Application
+
+from common import schema
+from common.db import connect
+from common.errors import ConfigError
+from common.kafka import ensure_topic
+
+from .dlq import DeadLetters
+from .metrics import Metrics, serve
+from .settings import ProcessorSettings
+from .sink import Backoff, SpeedLayerSink
+from .writer import PartitionWriter
+
+log = logging.getLogger("processor")
+
+
+def check_database(settings: ProcessorSettings) -> None:
+    """Fail fast, in one line, if PostgreSQL is unreachable or not provisioned."""
+    with connect(settings.database_url) as conn:
+        found = conn.execute("SELECT to_regclass(%s)", (schema.PROCESSOR_OFFSETS_TABLE,)).fetchone()
+    if found is None or found[0] is None:
+        raise ConfigError("table processor_offsets is missing: run `python -m provision` first")
+
+
+def build_application(settings: ProcessorSettings, sink: SpeedLayerSink, metrics: Metrics) -> Application:
+    """A Quix app reading raw bytes (parsing happens per batch in the sink) into the sink."""
+    app = Application(
+        broker_address=settings.kafka_brokers, consumer_group=settings.consumer_group,
+        auto_offset_reset=settings.auto_offset_reset, commit_interval=settings.commit_interval,
+        commit_every=settings.commit_every, loglevel=None, auto_create_topics=False,
+        use_changelog_topics=False, state_dir=str(settings.data_dir / "state"),
+        broker_availability_timeout=0,  # outages: wait and retry, never give up
+        consumer_extra_config={"statistics.interval.ms": 5000, "stats_cb": metrics.on_stats},
+    )
+    topic = app.topic(settings.kafka_topic, value_deserializer="bytes", key_deserializer="bytes")
+    app.dataframe(topic).sink(sink)
+    return app
+
+
+def run(settings: ProcessorSettings) -> None:
+    """Consume until SIGTERM/SIGINT; then commit, publish staged events and exit."""
+    check_database(settings)
+    for topic in (settings.kafka_topic, settings.kafka_dlq_topic):
+        ensure_topic(settings.kafka_brokers, topic, settings.partitions)
+    metrics = Metrics()
+    server = serve(metrics, settings.metrics_port, settings.metrics_host) if settings.metrics_port else None
+    dead_letters = DeadLetters(brokers=settings.kafka_brokers, dlq_topic=settings.kafka_dlq_topic)
+    writer = PartitionWriter(
+        database_url=settings.database_url, staging_root=settings.data_dir / schema.STAGING_SUBDIR,
+        lake=settings.lake_dir, dead_letters=dead_letters, metrics=metrics,
+        flush_rows=settings.lake_flush_rows, flush_seconds=settings.lake_flush_seconds)
+    sink = SpeedLayerSink(writer, metrics, Backoff(settings.retry_max_seconds))
+    app = build_application(settings, sink, metrics)
+    log.info("consuming %s as group %s; lake in %s", settings.kafka_topic, settings.consumer_group, settings.lake_dir)
+    try:
+        app.run()
+        metrics.set_ready(False)
+        writer.publish_all()
+        log.info("stopped cleanly: totals committed, staged events published")
+    finally:
+        dead_letters.close()
+        writer.close()
+        if server is not None:
+            server.shutdown()

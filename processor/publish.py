@@ -1,0 +1,85 @@
+"""Moving committed staging files into the lake: one file per hour per publish, recorded first.
+
+A publish writes ``_publish.json`` (inputs and outputs) before touching the lake, so a crash in
+the middle is finished on the next publish with the same names: outputs are never duplicated,
+inputs are deleted only once every output is in place. Output names carry the partition and the
+offset range they cover, so they derive from the data, not from the clock.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from common.lake import EVENT_SCHEMA, hour_dir
+
+from .files import commit_temp, remove, temp_name, write_text_atomically
+from .staging import StagingArea
+
+MANIFEST = "_publish.json"
+_US_PER_HOUR = 3_600_000_000
+Plan = dict[str, dict[str, str] | list[str]]
+
+
+def _hours(table: pa.Table) -> pa.Array:
+    """Hours since the epoch (UTC) of each event."""
+    return pc.divide(table["timestamp"].cast(pa.int64()), _US_PER_HOUR)
+
+
+def _plan(area: StagingArea, lake: Path, topic: str, partition: int) -> Plan | None:
+    files = area.files()
+    if not files:
+        return None
+    hours: set[int] = set()
+    for f in files:
+        hours.update(pc.unique(_hours(pq.read_table(f.path, columns=["timestamp"]))).to_pylist())
+    name = f"part-{topic}-{partition}-{files[0].first:020d}-{files[-1].last:020d}.parquet"
+    return {
+        "inputs": [f.path.name for f in files],
+        "outputs": {str(h): str((hour_dir(lake, h * 3600) / name).relative_to(lake)) for h in sorted(hours)},
+    }
+
+
+def _write_outputs(area: StagingArea, inputs: list[str], outputs: dict[int, Path]) -> None:
+    writers: dict[int, pq.ParquetWriter] = {}
+    try:
+        for name in inputs:
+            table = pq.read_table(area.folder / name, schema=EVENT_SCHEMA)
+            hours = _hours(table)
+            for h in pc.unique(hours).to_pylist():
+                if h not in writers:
+                    outputs[h].parent.mkdir(parents=True, exist_ok=True)
+                    remove(list(outputs[h].parent.glob(f".{outputs[h].name}.tmp-*")))
+                    writers[h] = pq.ParquetWriter(temp_name(outputs[h]), EVENT_SCHEMA, compression="zstd")
+                writers[h].write_table(table.filter(pc.equal(hours, h)))
+    finally:
+        for writer in writers.values():
+            writer.close()
+    for h in writers:
+        commit_temp(outputs[h])
+
+
+def _execute(area: StagingArea, lake: Path, plan: Plan) -> list[Path]:
+    inputs = list(plan["inputs"])
+    outputs = {int(h): lake / rel for h, rel in dict(plan["outputs"]).items()}  # type: ignore[arg-type]
+    if not all(p.exists() for p in outputs.values()):
+        _write_outputs(area, inputs, outputs)
+    remove([area.folder / name for name in inputs] + [area.folder / MANIFEST])
+    return list(outputs.values())
+
+
+def publish(area: StagingArea, lake: Path, topic: str, partition: int) -> list[Path]:
+    """Finish an interrupted publish, then publish every staged file; return the lake files written."""
+    written: list[Path] = []
+    manifest = area.folder / MANIFEST
+    if manifest.exists():
+        written += _execute(area, lake, json.loads(manifest.read_text()))
+    plan = _plan(area, lake, topic, partition)
+    if plan is not None:
+        write_text_atomically(json.dumps(plan), manifest)
+        written += _execute(area, lake, plan)
+    return written

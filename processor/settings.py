@@ -1,0 +1,27 @@
+"""Settings of the speed layer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from common import schema
+from common.settings import DatabaseSettings, KafkaSettings, LakeSettings
+
+
+class ProcessorSettings(KafkaSettings, DatabaseSettings, LakeSettings):
+    """Where to read, where to write, and how often to commit and publish."""
+
+    kafka_dlq_topic: str = Field(schema.DEFAULT_DLQ_TOPIC, description="Dead-letter topic for rejected messages.")
+    consumer_group: str = Field(schema.DEFAULT_CONSUMER_GROUP, description="Kafka consumer group of the processors.")
+    auto_offset_reset: Literal["earliest", "latest"] = Field(
+        "earliest", description="Where a group without committed offsets starts.")
+    partitions: int = Field(4, ge=1, description="Partitions for the topics if they must be created.")
+    commit_interval: float = Field(5.0, gt=0, description="Seconds between checkpoints (totals committed).")
+    commit_every: int = Field(200_000, ge=0, description="Also checkpoint after this many messages (0: off).")
+    lake_flush_seconds: float = Field(300.0, gt=0, description="Publish staged events to the lake at least this often.")
+    lake_flush_rows: int = Field(5_000_000, ge=1, description="...or once a partition has staged this many events.")
+    metrics_host: str = Field("127.0.0.1", description="Address of the metrics/readiness HTTP server.")
+    metrics_port: int = Field(9108, ge=0, le=65535, description="Port of /metrics, /healthz, /ready (0: off).")
+    retry_max_seconds: float = Field(30.0, gt=0, description="Longest pause between retries in an outage.")
