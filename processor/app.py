@@ -52,7 +52,7 @@ def run(settings: ProcessorSettings) -> None:
     server = serve(metrics, settings.metrics_port, settings.metrics_host) if settings.metrics_port else None
     dead_letters = DeadLetters(brokers=settings.kafka_brokers, dlq_topic=settings.kafka_dlq_topic)
     writer = PartitionWriter(
-        database_url=settings.database_url, staging_root=settings.data_dir / schema.STAGING_SUBDIR,
+        database_url=settings.database_url, data_dir=settings.data_dir,
         lake=settings.lake_dir, dead_letters=dead_letters, metrics=metrics,
         flush_rows=settings.lake_flush_rows, flush_seconds=settings.lake_flush_seconds)
     sink = SpeedLayerSink(writer, metrics, Backoff(settings.retry_max_seconds))

@@ -1,4 +1,8 @@
-"""Durable file writes: a hidden temporary name in the target folder, fsync, atomic rename."""
+"""Durable file writes: write a temporary file, fsync, rename into place, fsync the folder.
+
+Temporary files live outside the lake (``$DATA_DIR/tmp/<topic>/<partition>/``, same file system),
+so the lake only ever holds complete Parquet files: no reader, however naive, sees a partial one.
+"""
 
 from __future__ import annotations
 
@@ -18,37 +22,30 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def temp_name(final: Path) -> Path:
-    """``.name.tmp-<pid>`` beside ``final``: hidden from lake readers (leading dot)."""
-    return final.with_name(f".{final.name}.tmp-{os.getpid()}")
-
-
-def write_parquet_atomically(table: pa.Table, final: Path) -> None:
-    """Write ``table`` so that readers see either no file or the whole file at ``final``."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, temp_name(final), compression="zstd", row_group_size=1_000_000)
-    commit_temp(final)
-
-
-def commit_temp(final: Path) -> None:
-    """fsync the temporary file of ``final``, rename it into place, fsync the folder."""
-    tmp = temp_name(final)
+def commit_temp(tmp: Path, final: Path) -> None:
+    """fsync ``tmp``, rename it to ``final`` atomically, fsync the target folder."""
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
+    final.parent.mkdir(parents=True, exist_ok=True)
     os.replace(tmp, final)
     fsync_dir(final.parent)
 
 
-def write_text_atomically(text: str, final: Path) -> None:
+def write_parquet_atomically(table: pa.Table, final: Path, tmp: Path) -> None:
+    """Readers see either no file or the whole file at ``final``."""
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, tmp, compression="zstd", row_group_size=1_000_000)
+    commit_temp(tmp, final)
+
+
+def write_text_atomically(text: str, final: Path, tmp: Path) -> None:
     """Same, for a small text file."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_name(final)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
     with open(tmp, "w") as f:
         f.write(text)
         f.flush()
         os.fsync(f.fileno())
-    os.replace(tmp, final)
-    fsync_dir(final.parent)
+    commit_temp(tmp, final)
 
 
 def remove(paths: list[Path]) -> None:

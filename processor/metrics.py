@@ -20,7 +20,7 @@ class Metrics:
         r = self.registry = CollectorRegistry()
         self.consumed = Counter("processor_events_consumed", "Messages taken from Kafka", ["topic", "partition"], registry=r)
         self.written = Counter("processor_events_written", "Valid events committed to totals and the lake", registry=r)
-        self.dead_lettered = Counter("processor_events_dead_lettered", "Rejected messages sent to the DLQ", ["reason"], registry=r)
+        self.dead_lettered = Counter("processor_events_dead_lettered", "Messages sent to the DLQ", ["reason"], registry=r)
         self.late = Counter("processor_late_events", "Events whose 5-minute window had closed (>1 min behind)", registry=r)
         self.replayed = Counter("processor_replayed_skipped", "Redelivered messages already applied, skipped", registry=r)
         self.published = Counter("processor_lake_files_published", "Parquet files published into the lake", registry=r)

@@ -54,13 +54,11 @@ class Parsed:
     rejects: list[Reject]
 
 
-def categorize(error: Exception | None) -> tuple[str, str]:
-    """``(category, reason)`` for a decoding error; ``None`` means an empty message."""
-    if error is None:
-        return "empty", "empty message"
+def categorize(error: Exception) -> tuple[str, str]:
+    """``(category, reason)`` for a decoding error."""
     text = str(error)
-    if isinstance(error, msgspec.DecodeError):
-        return ("empty", "empty message") if "truncated" in text and "byte" not in text else ("not_json", text)
+    if not isinstance(error, msgspec.ValidationError):  # a ValidationError is also a DecodeError
+        return "not_json", text
     if "missing required field" in text:
         return "missing_field", text
     if text.startswith("Expected `object`"):
@@ -79,9 +77,10 @@ def _decode_one_by_one(values: list[bytes | None], offsets: list[int]) -> tuple[
             events.append(_decode(value))
             good.append(offset)
         except (msgspec.DecodeError, msgspec.ValidationError) as e:
-            rejects.append(Reject(offset, value, *reversed(categorize(e))))
+            category, reason = categorize(e)
+            rejects.append(Reject(offset, value, reason, category))
         except ValueError:
-            rejects.append(Reject(offset, value, *reversed(categorize(None))))
+            rejects.append(Reject(offset, value, "empty message", "empty"))
     return events, good, rejects
 
 

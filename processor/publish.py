@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from common.lake import EVENT_SCHEMA, hour_dir
 
-from .files import commit_temp, remove, temp_name, write_text_atomically
+from .files import commit_temp, remove, write_text_atomically
 from .staging import StagingArea
 
 MANIFEST = "_publish.json"
@@ -44,6 +44,10 @@ def _plan(area: StagingArea, lake: Path, topic: str, partition: int) -> Plan | N
     }
 
 
+def _temp(area: StagingArea, hour: int) -> Path:
+    return area.tmp_folder / f"publish-{hour}.parquet.tmp"
+
+
 def _write_outputs(area: StagingArea, inputs: list[str], outputs: dict[int, Path]) -> None:
     writers: dict[int, pq.ParquetWriter] = {}
     try:
@@ -52,15 +56,14 @@ def _write_outputs(area: StagingArea, inputs: list[str], outputs: dict[int, Path
             hours = _hours(table)
             for h in pc.unique(hours).to_pylist():
                 if h not in writers:
-                    outputs[h].parent.mkdir(parents=True, exist_ok=True)
-                    remove(list(outputs[h].parent.glob(f".{outputs[h].name}.tmp-*")))
-                    writers[h] = pq.ParquetWriter(temp_name(outputs[h]), EVENT_SCHEMA, compression="zstd")
+                    area.tmp_folder.mkdir(parents=True, exist_ok=True)
+                    writers[h] = pq.ParquetWriter(_temp(area, h), EVENT_SCHEMA, compression="zstd")
                 writers[h].write_table(table.filter(pc.equal(hours, h)))
     finally:
         for writer in writers.values():
             writer.close()
     for h in writers:
-        commit_temp(outputs[h])
+        commit_temp(_temp(area, h), outputs[h])
 
 
 def _execute(area: StagingArea, lake: Path, plan: Plan) -> list[Path]:
@@ -80,6 +83,6 @@ def publish(area: StagingArea, lake: Path, topic: str, partition: int) -> list[P
         written += _execute(area, lake, json.loads(manifest.read_text()))
     plan = _plan(area, lake, topic, partition)
     if plan is not None:
-        write_text_atomically(json.dumps(plan), manifest)
+        write_text_atomically(json.dumps(plan), manifest, area.temp_for(manifest))
         written += _execute(area, lake, plan)
     return written

@@ -2,7 +2,8 @@
 
 ``$DATA_DIR/staging/<topic>/<partition>/<first offset>-<last offset>.parquet``. A file is
 *committed* once ``processor_offsets.next_offset`` is past its last offset; files at or beyond
-it are leftovers of a crash and are discarded under the partition's lock before any write.
+it, and every temporary file of the partition, are leftovers of a crash: they are discarded under
+the partition's lock before any write.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+
+from common import schema
 
 from .files import remove, write_parquet_atomically
 
@@ -26,13 +29,18 @@ class StagedFile:
 
 
 class StagingArea:
-    """Staged batch files of one topic partition."""
+    """Staged batch files and temporary files of one topic partition under ``data_dir``."""
 
-    def __init__(self, root: Path, topic: str, partition: int) -> None:
-        self.folder = root / topic / str(partition)
+    def __init__(self, data_dir: Path, topic: str, partition: int) -> None:
+        self.folder = data_dir / schema.STAGING_SUBDIR / topic / str(partition)
+        self.tmp_folder = data_dir / "tmp" / topic / str(partition)
+
+    def temp_for(self, final: Path) -> Path:
+        """Where ``final`` is written before it is renamed into place."""
+        return self.tmp_folder / f"{final.name}.tmp"
 
     def files(self) -> list[StagedFile]:
-        """Staged files in offset order (temporary files are not listed)."""
+        """Staged files in offset order."""
         if not self.folder.exists():
             return []
         found = []
@@ -42,14 +50,14 @@ class StagingArea:
         return sorted(found)
 
     def discard_uncommitted(self, next_offset: int) -> list[StagedFile]:
-        """Delete files the database never committed, and any temporary leftovers."""
+        """Delete files the database never committed, and every temporary leftover."""
         gone = [f for f in self.files() if f.first >= next_offset]
-        temps = list(self.folder.glob(".*")) if self.folder.exists() else []
+        temps = list(self.tmp_folder.iterdir()) if self.tmp_folder.exists() else []
         remove([f.path for f in gone] + temps)
         return gone
 
     def stage(self, first: int, last: int, events: pa.Table) -> StagedFile:
         """Write one batch's events durably under its offset range."""
         path = self.folder / f"{first:020d}-{last:020d}.parquet"
-        write_parquet_atomically(events, path)
+        write_parquet_atomically(events, path, self.temp_for(path))
         return StagedFile(first, last, path)

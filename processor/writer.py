@@ -35,10 +35,10 @@ RETRIES_ON_CONFLICT = 5
 class PartitionWriter:
     """Owns the database connection; applies and publishes batches of (topic, partition)."""
 
-    def __init__(self, *, database_url: SecretStr, staging_root: Path, lake: Path,
+    def __init__(self, *, database_url: SecretStr, data_dir: Path, lake: Path,
                  dead_letters: DeadLetters, metrics: Metrics, flush_rows: int, flush_seconds: float) -> None:
         self._url = database_url
-        self._staging_root, self._lake = staging_root, lake
+        self._data_dir, self._lake = data_dir, lake
         self._dlq, self._metrics = dead_letters, metrics
         self._flush_rows, self._flush_seconds = flush_rows, flush_seconds
         self._conn: psycopg.Connection[Any] | None = None
@@ -88,7 +88,7 @@ class PartitionWriter:
     def _apply(self, conn: psycopg.Connection[Any], topic: str, partition: int,
                values: list[bytes | None], offsets: list[int]) -> Parsed | None:
         next_offset = lock_partition(conn, topic, partition)
-        area = StagingArea(self._staging_root, topic, partition)
+        area = StagingArea(self._data_dir, topic, partition)
         area.discard_uncommitted(next_offset)
         start = bisect_left(offsets, next_offset)
         self._metrics.replayed.inc(start)
@@ -110,7 +110,7 @@ class PartitionWriter:
     def publish(self, topic: str, partition: int) -> None:
         """Move the partition's committed staging files into the lake (under its lock)."""
         def work(conn: psycopg.Connection[Any]) -> list[Path]:
-            area = StagingArea(self._staging_root, topic, partition)
+            area = StagingArea(self._data_dir, topic, partition)
             area.discard_uncommitted(lock_partition(conn, topic, partition))
             return publish(area, self._lake, topic, partition)
 

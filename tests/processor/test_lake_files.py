@@ -1,0 +1,76 @@
+"""Staging and publishing into the lake, on real files (no database needed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from processor.parse import parse_batch
+from processor.publish import MANIFEST, _execute, _plan, publish
+from processor.staging import StagingArea
+
+T13 = 1667048400  # 2022-10-29T13:00:00Z
+
+
+def events(*stamps: int) -> object:
+    values = [f'{{"bytes":{i},"timestamp":{t},"app":"X","id":"u{i}","antenna_id":"a"}}'.encode()
+              for i, t in enumerate(stamps)]
+    return parse_batch(values, list(range(len(values)))).events
+
+
+def lake_rows(lake: Path) -> list[tuple[object, ...]]:
+    frame = pl.scan_parquet(lake / "**" / "*.parquet", hive_partitioning=True).collect()
+    return sorted(frame.select("id", "bytes", "hour").rows())
+
+
+def test_publishing_writes_one_file_per_hour_named_by_partition_and_offsets(tmp_path: Path) -> None:
+    area = StagingArea(tmp_path, "devices", 3)
+    area.stage(0, 1, events(T13 + 5, T13 + 3600))
+    area.stage(2, 4, events(T13 + 10))
+    written = publish(area, tmp_path / "events", "devices", 3)
+    names = sorted(str(p.relative_to(tmp_path / "events")) for p in written)
+    assert names == [
+        "year=2022/month=10/day=29/hour=13/part-devices-3-00000000000000000000-00000000000000000004.parquet",
+        "year=2022/month=10/day=29/hour=14/part-devices-3-00000000000000000000-00000000000000000004.parquet",
+    ]
+    assert area.files() == [] and not (area.folder / MANIFEST).exists()
+    assert lake_rows(tmp_path / "events") == [("u0", 0, 13), ("u0", 0, 13), ("u1", 1, 14)]
+
+
+def test_an_interrupted_publish_is_finished_without_duplicating_an_event(tmp_path: Path) -> None:
+    area = StagingArea(tmp_path, "devices", 0)
+    area.stage(0, 1, events(T13, T13 + 3600))
+    lake = tmp_path / "events"
+    plan = _plan(area, lake, "devices", 0)
+    assert plan is not None
+    (area.folder / MANIFEST).write_text(json.dumps(plan))
+    _execute(area, lake, plan)  # outputs written...
+    area.stage(2, 2, events(T13 + 1))  # ...a new batch staged before the inputs were removed
+    (area.folder / MANIFEST).write_text(json.dumps(plan))
+    for name in plan["inputs"]:
+        pq.write_table(events(T13, T13 + 3600), area.folder / name)  # inputs still there
+    publish(area, lake, "devices", 0)
+    assert lake_rows(lake) == [("u0", 0, 13), ("u0", 0, 13), ("u1", 1, 14)]
+
+
+def test_uncommitted_staged_files_and_temporary_files_are_discarded(tmp_path: Path) -> None:
+    area = StagingArea(tmp_path, "devices", 0)
+    kept = area.stage(0, 9, events(T13))
+    area.stage(10, 19, events(T13))
+    area.tmp_folder.mkdir(parents=True, exist_ok=True)
+    (area.tmp_folder / "00000000000000000020-00000000000000000029.parquet.tmp").write_bytes(b"partial")
+    gone = area.discard_uncommitted(next_offset=10)
+    assert [f.first for f in gone] == [10]
+    assert area.files() == [kept] and list(area.tmp_folder.iterdir()) == []
+
+
+def test_the_lake_never_holds_anything_but_complete_parquet_files(tmp_path: Path) -> None:
+    area = StagingArea(tmp_path, "devices", 0)
+    area.stage(0, 0, events(T13))
+    publish(area, tmp_path / "events", "devices", 0)
+    files = [p for p in (tmp_path / "events").rglob("*") if p.is_file()]
+    assert files and all(p.suffix == ".parquet" and not p.name.startswith((".", "_")) for p in files)
+    assert pl.scan_parquet(tmp_path / "events", hive_partitioning=True).collect().height == 1

@@ -1,0 +1,53 @@
+"""Validation of raw messages into events and rejects."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from processor.parse import parse_batch
+
+GOOD = b'{"bytes":9082,"timestamp":1600545287,"app":"SKYPE","id":"u1","antenna_id":"a1"}'
+
+
+def test_a_valid_event_becomes_one_row_with_a_utc_timestamp() -> None:
+    parsed = parse_batch([GOOD], [7])
+    assert parsed.rejects == [] and parsed.offsets == [7]
+    row = parsed.events.to_pylist()[0]
+    assert row == {"timestamp": datetime.fromtimestamp(1600545287, UTC), "id": "u1",
+                   "antenna_id": "a1", "bytes": 9082, "app": "SKYPE"}
+
+
+def test_float_seconds_keep_their_microseconds_and_unknown_fields_are_ignored() -> None:
+    value = b'{"bytes":1,"timestamp":1600545287.25,"app":"X","id":"u","antenna_id":"a","extra":[1,2]}'
+    row = parse_batch([value], [0]).events.to_pylist()[0]
+    assert row["timestamp"] == datetime(2020, 9, 19, 19, 54, 47, 250000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("value", "category"), [
+    (None, "empty"),
+    (b"", "empty"),
+    (b"not json", "not_json"),
+    (b"[1, 2]", "not_object"),
+    (b'{"bytes":1,"timestamp":1,"app":"X","id":"u"}', "missing_field"),
+    (b'{"bytes":"1","timestamp":1,"app":"X","id":"u","antenna_id":"a"}', "wrong_type"),
+    (b'{"bytes":1.5,"timestamp":1,"app":"X","id":"u","antenna_id":"a"}', "wrong_type"),
+    (b'{"bytes":true,"timestamp":1,"app":"X","id":"u","antenna_id":"a"}', "wrong_type"),
+    (b'{"bytes":-1,"timestamp":1,"app":"X","id":"u","antenna_id":"a"}', "out_of_range"),
+    (b'{"bytes":1,"timestamp":-5,"app":"X","id":"u","antenna_id":"a"}', "out_of_range"),
+    (b'{"bytes":1,"timestamp":1,"app":"","id":"u","antenna_id":"a"}', "out_of_range"),
+    (b'{"bytes":1,"timestamp":"2022-10-29","app":"X","id":"u","antenna_id":"a"}', "wrong_type"),
+])
+def test_a_malformed_message_is_rejected_with_its_original_bytes_and_a_reason(value: bytes | None, category: str) -> None:
+    parsed = parse_batch([GOOD, value, GOOD], [1, 2, 3])
+    assert parsed.offsets == [1, 3] and parsed.events.num_rows == 2
+    [reject] = parsed.rejects
+    assert (reject.offset, reject.value, reject.category) == (2, value, category)
+    assert reject.reason
+
+
+def test_a_batch_of_only_rejects_gives_an_empty_table_with_the_lake_schema() -> None:
+    parsed = parse_batch([b"x", None], [0, 1])
+    assert parsed.events.num_rows == 0 and len(parsed.rejects) == 2
+    assert parsed.events.schema.names == ["timestamp", "id", "antenna_id", "bytes", "app"]
