@@ -36,7 +36,7 @@ def build_application(settings: ProcessorSettings, sink: SpeedLayerSink, metrics
         commit_every=settings.commit_every, loglevel=None, auto_create_topics=False,
         use_changelog_topics=False, state_dir=str(settings.data_dir / "state"),
         broker_availability_timeout=0,  # outages: wait and retry, never give up
-        consumer_extra_config={"statistics.interval.ms": 5000, "stats_cb": metrics.on_stats},
+        consumer_extra_config={"statistics.interval.ms": 2000, "stats_cb": metrics.on_stats},
     )
     topic = app.topic(settings.kafka_topic, value_deserializer="bytes", key_deserializer="bytes")
     app.dataframe(topic).sink(sink)

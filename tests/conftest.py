@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from urllib.parse import urlsplit
 
-import psycopg
 import pytest
-from psycopg import sql
 
 from common.kafka import ensure_topic
 from devstack.postgres import PostgresCluster
 
-from .services import kafka_service, postgres_service, unique
+from .services import create_database, drop_database, kafka_service, postgres_service, unique
 
 
 @pytest.fixture(scope="session")
@@ -40,16 +37,12 @@ def new_database(postgres_url: str) -> Iterator[Callable[[], str]]:
     created: list[str] = []
 
     def make() -> str:
-        name = unique("test")
-        with psycopg.connect(postgres_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        created.append(name)
-        return urlsplit(postgres_url)._replace(path="/" + name).geturl()
+        created.append(create_database(postgres_url))
+        return created[-1]
 
     yield make
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        for name in created:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    for url in created:
+        drop_database(url)
 
 
 @pytest.fixture

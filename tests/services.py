@@ -14,6 +14,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
 
 from devstack.kafka import KafkaBroker, default_cache_dir, jars_dir
 from devstack.ports import free_port
@@ -49,6 +53,21 @@ def postgres_service() -> Iterator[tuple[str, PostgresCluster | None]]:
     finally:
         cluster.stop("immediate")
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def create_database(server_url: str) -> str:
+    """A new empty database on the server of ``server_url``; returns its URL."""
+    name = unique("test")
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return urlsplit(server_url)._replace(path="/" + name).geturl()
+
+
+def drop_database(url: str) -> None:
+    """Drop the database of ``url`` (connecting to the server's ``postgres`` database)."""
+    parts = urlsplit(url)
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(parts.path[1:])))
 
 
 def unique(prefix: str) -> str:

@@ -48,7 +48,8 @@ def test_a_flag_overrides_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
     ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
     ("LOG_LEVEL", "chatty", "LOG_LEVEL"),
 ])
-def test_an_invalid_setting_is_a_config_error_naming_it(monkeypatch: pytest.MonkeyPatch, env: str, value: str, message: str) -> None:
+def test_an_invalid_setting_is_a_config_error_naming_it(
+        monkeypatch: pytest.MonkeyPatch, env: str, value: str, message: str) -> None:
     monkeypatch.setenv(env, value)
     with pytest.raises(ConfigError, match=message):
         parse([])

@@ -1,0 +1,147 @@
+"""Running the real processor as a subprocess, and an independent oracle for its outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+from confluent_kafka import Producer
+
+from devstack.ports import free_port
+
+from ..helpers import query
+
+T13 = 1667048400  # 2022-10-29T13:00:00Z
+TYPES = {"id": "user_total_bytes", "antenna_id": "antenna_total_bytes", "app": "app_total_bytes"}
+MALFORMED = [b"", b"not json", b"[1,2,3]", b'{"bytes":1,"timestamp":1667048400,"app":"X","id":"u"}',
+             b'{"bytes":-4,"timestamp":1667048400,"app":"X","id":"u","antenna_id":"a"}',
+             b'{"bytes":"12","timestamp":1667048400,"app":"X","id":"u","antenna_id":"a"}',
+             b'{"bytes":1,"timestamp":1667048400,"app":"","id":"u","antenna_id":"a"}']
+
+
+def make_events(count: int, seed: int, hours: int = 3) -> list[dict[str, object]]:
+    """Valid events over ``hours`` hours from 13:00, out of order, with some float timestamps."""
+    rng = random.Random(seed)
+    events = []
+    for i in range(count):
+        ts: int | float = T13 + rng.randrange(hours * 3600)
+        if i % 10 == 0:
+            ts = ts + rng.randrange(1000) / 1000
+        events.append({"bytes": rng.randrange(10000), "timestamp": ts, "app": f"APP{rng.randrange(4)}",
+                       "id": f"user-{rng.randrange(50):03d}", "antenna_id": f"antenna-{rng.randrange(5)}"})
+    return events
+
+
+def produce(brokers: str, topic: str, values: list[bytes], partitions: int, rate: float | None = None) -> None:
+    """Unkeyed messages, spread round-robin over the partitions, optionally at a steady rate."""
+    producer = Producer({"bootstrap.servers": brokers, "acks": "all", "enable.idempotence": True, "linger.ms": 5})
+    started = time.monotonic()
+    for i, value in enumerate(values):
+        producer.produce(topic, value=value, partition=i % partitions)
+        if rate and i % 100 == 0:
+            producer.poll(0)
+            time.sleep(max(0.0, i / rate - (time.monotonic() - started)))
+    assert producer.flush(30) == 0
+
+
+def encode(event: dict[str, object]) -> bytes:
+    return json.dumps(event, separators=(",", ":")).encode()
+
+
+def expected_totals(events: list[dict[str, object]]) -> Counter[tuple[datetime, str, str]]:
+    """The oracle: 5-minute sums computed here, independently of the processor."""
+    totals: Counter[tuple[datetime, str, str]] = Counter()
+    for e in events:
+        window = datetime.fromtimestamp(int(float(e["timestamp"])) // 300 * 300, UTC).replace(tzinfo=None)  # type: ignore[arg-type]
+        for fld, kind in TYPES.items():
+            totals[(window, str(e[fld]), kind)] += int(e["bytes"])  # type: ignore[call-overload]
+    return totals
+
+
+def database_totals(url: str) -> Counter[tuple[datetime, str, str]]:
+    return Counter({(t, i, k): v for t, i, v, k in query(url, "SELECT timestamp, id, value, type FROM bytes")})
+
+
+def lake_events(data_dir: Path) -> list[tuple[object, ...]]:
+    """Every event in the lake, read as a hive dataset by Polars, with its partition hour checked."""
+    lake = data_dir / "events"
+    if not any(lake.rglob("*.parquet")):
+        return []
+    frame = pl.scan_parquet(lake, hive_partitioning=True).collect()
+    assert (frame["timestamp"].dt.hour() == frame["hour"]).all()
+    return sorted(frame.select("timestamp", "id", "antenna_id", "bytes", "app").rows())
+
+
+def expected_lake(events: list[dict[str, object]]) -> list[tuple[object, ...]]:
+    rows = []
+    for e in events:
+        micros = round(float(e["timestamp"]) * 1e6)  # type: ignore[arg-type]
+        ts = datetime.fromtimestamp(micros // 1_000_000, UTC).replace(microsecond=micros % 1_000_000)
+        rows.append((ts, e["id"], e["antenna_id"], e["bytes"], e["app"]))
+    return sorted(rows)
+
+
+@dataclass
+class ProcessorRun:
+    """One ``python -m processor`` subprocess with its settings."""
+
+    env: dict[str, str]
+    log: Path
+    proc: subprocess.Popen[bytes] | None = None
+    metrics_port: int = field(default_factory=free_port)
+
+    def start(self) -> ProcessorRun:
+        env = {**os.environ, **self.env, "METRICS_PORT": str(self.metrics_port)}
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "processor"], env=env, stdout=out, stderr=out)
+        return self
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self, timeout: float = 30) -> int:
+        """SIGTERM and wait; the exit code."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+
+def processor_env(brokers: str, topic: str, database_url: str, data_dir: Path, group: str) -> dict[str, str]:
+    return {"KAFKA_BROKERS": brokers, "KAFKA_TOPIC": topic, "KAFKA_DLQ_TOPIC": f"{topic}-dlq",
+            "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "CONSUMER_GROUP": group,
+            "COMMIT_INTERVAL": "0.5", "LAKE_FLUSH_SECONDS": "2", "LOG_LEVEL": "INFO"}
+
+
+def wait_caught_up(url: str, topic: str, ends: dict[int, int], timeout: float = 120) -> None:
+    """Until ``processor_offsets`` reaches the end of every partition."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = dict(query(url, "SELECT partition, next_offset FROM processor_offsets WHERE topic = %s", (topic,)))
+        if all(done.get(p, 0) >= end for p, end in ends.items()):
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"processor did not catch up: {done} < {ends}")
+
+
+def topic_ends(brokers: str, topic: str) -> dict[int, int]:
+    """High watermark of every partition."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": brokers, "group.id": "watermarks"})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
+    finally:
+        consumer.close()

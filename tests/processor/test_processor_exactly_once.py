@@ -1,0 +1,127 @@
+"""The speed layer end to end on a real broker and PostgreSQL: exact lake and totals."""
+
+from __future__ import annotations
+
+import random
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from provision.run import run as provision
+from provision.settings import ProvisionSettings
+
+from ..helpers import consume_all
+from ..services import create_database, drop_database, unique
+from .harness import (
+    MALFORMED, T13, ProcessorRun, database_totals, encode, expected_lake, expected_totals, lake_events,
+    make_events, processor_env, produce, topic_ends, wait_caught_up,
+)
+
+pytestmark = pytest.mark.integration
+PARTITIONS = 4
+
+
+def scrape_until(port: int, needle: str, timeout: float = 15) -> str:
+    """The /metrics text once it contains ``needle`` (librdkafka statistics come every 2 s)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
+        if needle in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.5)
+
+
+@pytest.fixture
+def pipeline(kafka_brokers: str, postgres_url: str, new_topic: Callable[..., str], tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """A provisioned database, a 4-partition topic, a data folder: what one processor needs."""
+    url = create_database(postgres_url)
+    provision(ProvisionSettings(database_url=url), say=lambda _: None)
+    topic = new_topic(PARTITIONS, prefix="devices")
+    env = processor_env(kafka_brokers, topic, url, tmp_path / "data", unique("group"))
+    yield {"url": url, "topic": topic, "env": env, "data": tmp_path / "data", "brokers": kafka_brokers,
+           "log": tmp_path / "processor.log"}
+    drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def mixed_run(kafka_brokers: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Three hours out of order, hour-late events produced last, malformed messages mixed in."""
+    tmp = tmp_path_factory.mktemp("mixed")
+    url = create_database(postgres_url)
+    provision(ProvisionSettings(database_url=url), say=lambda _: None)
+    from common.kafka import ensure_topic
+
+    topic = unique("devices")
+    ensure_topic(kafka_brokers, topic, PARTITIONS)
+    events = make_events(6000, seed=11)
+    late = [dict(e, timestamp=T13 + i) for i, e in enumerate(make_events(300, seed=12, hours=1))]
+    values = [encode(e) for e in events]
+    rng = random.Random(5)
+    for bad in MALFORMED * 3:
+        values.insert(rng.randrange(len(values)), bad)
+    run = ProcessorRun(processor_env(kafka_brokers, topic, url, tmp / "data", unique("group")), tmp / "log").start()
+    produce(kafka_brokers, topic, values, PARTITIONS)
+    time.sleep(3)  # the newest hour has been seen: what follows is an hour late
+    produce(kafka_brokers, topic, [encode(e) for e in late], PARTITIONS)
+    wait_caught_up(url, topic, topic_ends(kafka_brokers, topic))
+    metrics = scrape_until(run.metrics_port, "processor_consumer_lag{")
+    ready = urllib.request.urlopen(f"http://127.0.0.1:{run.metrics_port}/ready").status
+    code = run.stop()
+    yield {"url": url, "topic": topic, "data": tmp / "data", "events": events + late, "code": code,
+           "metrics": metrics, "ready": ready, "brokers": kafka_brokers, "log": tmp / "log"}
+    drop_database(url)
+
+
+def test_every_five_minute_total_equals_the_exact_sum_including_hour_late_events(mixed_run: dict[str, Any]) -> None:
+    assert database_totals(mixed_run["url"]) == expected_totals(mixed_run["events"])
+
+
+def test_the_lake_holds_every_valid_event_exactly_once_in_its_utc_hour(mixed_run: dict[str, Any]) -> None:
+    assert lake_events(mixed_run["data"]) == expected_lake(mixed_run["events"])
+
+
+def test_the_dead_letter_topic_holds_exactly_the_malformed_messages_with_reason_and_source(mixed_run: dict[str, Any]) -> None:
+    letters = consume_all(mixed_run["brokers"], mixed_run["topic"] + "-dlq")
+    assert sorted(m.value() or b"" for m in letters) == sorted(MALFORMED * 3)
+    for m in letters:
+        headers = dict(m.headers() or [])
+        assert headers["dlq.source.topic"].decode() == mixed_run["topic"]
+        assert int(headers["dlq.source.partition"]) in range(PARTITIONS) and int(headers["dlq.source.offset"]) >= 0
+        assert headers["dlq.reason"] and headers["dlq.category"]
+
+
+def test_sigterm_stops_the_processor_with_exit_code_zero(mixed_run: dict[str, Any]) -> None:
+    assert mixed_run["code"] == 0
+
+
+def test_metrics_count_consumed_written_dead_lettered_and_late_events(mixed_run: dict[str, Any]) -> None:
+    text = mixed_run["metrics"]
+    values = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines() if line and not line.startswith("#")}
+    assert values["processor_events_written_total"] == len(mixed_run["events"])
+    assert sum(v for k, v in values.items() if k.startswith("processor_events_dead_lettered_total")) == len(MALFORMED) * 3
+    assert sum(v for k, v in values.items() if k.startswith("processor_events_consumed_total")) >= len(mixed_run["events"]) + 21
+    assert values["processor_late_events_total"] >= 300
+    assert any(k.startswith("processor_consumer_lag{") for k in values)
+    assert mixed_run["ready"] == 200
+
+
+def test_log_lines_about_a_rejected_message_name_its_topic_partition_and_offset(mixed_run: dict[str, Any]) -> None:
+    log = mixed_run["log"].read_text()
+    assert f"dead-lettered {mixed_run['topic']}[" in log and "]@" in log
+
+
+def test_a_late_event_corrects_its_five_minute_row(pipeline: dict[str, Any]) -> None:
+    on_time = {"bytes": 100, "timestamp": T13 + 10, "app": "A", "id": "u", "antenna_id": "x"}
+    much_later = {"bytes": 1, "timestamp": T13 + 7200, "app": "A", "id": "u", "antenna_id": "x"}
+    late = {"bytes": 5, "timestamp": T13 + 20, "app": "A", "id": "u", "antenna_id": "x"}
+    run = ProcessorRun(pipeline["env"], pipeline["log"]).start()
+    produce(pipeline["brokers"], pipeline["topic"], [encode(on_time), encode(much_later)], 1)
+    wait_caught_up(pipeline["url"], pipeline["topic"], {0: 2})
+    produce(pipeline["brokers"], pipeline["topic"], [encode(late)], 1)
+    wait_caught_up(pipeline["url"], pipeline["topic"], {0: 3})
+    assert run.stop() == 0
+    assert database_totals(pipeline["url"]) == expected_totals([on_time, much_later, late])
