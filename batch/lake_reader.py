@@ -1,8 +1,7 @@
-"""One hour of the lake: its visible files, their fingerprint, a check of each file, a Polars scan.
+"""One hour of the lake: its visible files, their fingerprint, and a Polars scan of exactly them.
 
-Only the hour's own folder is listed (never the whole lake). Each file's footer is read first, so
-an unreadable file, a wrong column type or events of another hour are one ``LakeError`` naming
-the file, before anything is aggregated or written.
+Only the hour's own folder is listed, never the whole lake. Names starting with ``.`` or ``_``
+are files the speed layer is still writing and are skipped.
 """
 
 from __future__ import annotations
@@ -19,9 +18,8 @@ import pyarrow.parquet as pq
 from common.errors import LakeError
 from common.lake import hour_dir, is_hidden
 
-from .hours import HOUR, label
-
-COLUMNS = ("id", "antenna_id", "bytes", "app")
+from .hours import label
+from .lake_check import COLUMNS, check_file
 
 
 @dataclass(frozen=True)
@@ -34,75 +32,35 @@ class HourFiles:
     fingerprint: str
 
 
-def list_hour(lake: Path, hour: datetime) -> HourFiles:
-    """Visible ``*.parquet`` files of ``hour``'s folder (none if the folder is missing)."""
-    folder = hour_dir(lake, hour)
-    try:
-        entries = sorted((e for e in folder.iterdir() if e.is_file()), key=lambda p: p.name)
-    except FileNotFoundError:
-        entries = []
-    files = tuple(p for p in entries if p.suffix == ".parquet" and not is_hidden(p.name))
+def fingerprint(files: tuple[Path, ...]) -> str:
+    """Digest of the files' names, sizes and modification times ('' for no files)."""
+    if not files:
+        return ""
     digest = hashlib.sha256()
     for path in files:
         stat = path.stat()
         digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return HourFiles(hour, folder, files, digest.hexdigest()[:32] if files else "")
+    return digest.hexdigest()[:32]
 
 
-def _type_problem(name: str, kind: pa.DataType) -> str | None:
-    if isinstance(kind, pa.DictionaryType):
-        kind = kind.value_type
-    if name == "timestamp":
-        ok = pa.types.is_timestamp(kind) and str(kind.tz) in ("UTC", "+00:00", "Etc/UTC")
-        return None if ok else f"column timestamp is {kind}, expected timestamp[us, tz=UTC]"
-    if name == "bytes":
-        return None if pa.types.is_integer(kind) else f"column bytes is {kind}, expected int64"
-    text = pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
-    return None if text else f"column {name} is {kind}, expected string"
-
-
-def _check_timestamps(meta: pq.FileMetaData, index: int, hour: datetime) -> str | None:
-    """Events outside ``hour``, judged from the row groups' statistics (present unless disabled)."""
-    start, end = hour, hour + HOUR
-    for group in range(meta.num_row_groups):
-        stats = meta.row_group(group).column(index).statistics
-        if stats is None or not stats.has_min_max:
-            continue
-        low, high = pa.scalar(stats.min, pa.timestamp("us", "UTC")), pa.scalar(stats.max, pa.timestamp("us", "UTC"))
-        if low.as_py() < start or high.as_py() >= end:
-            return f"holds events from {low} to {high}, outside hour {label(hour)}"
-    return None
-
-
-def check_file(path: Path, hour: datetime) -> int:
-    """Raise ``LakeError`` naming ``path`` if it is unreadable or not events of ``hour``; its row count."""
+def list_hour(lake: Path, hour: datetime) -> HourFiles:
+    """Visible ``*.parquet`` files of ``hour``'s folder, by name (none if the folder is missing)."""
+    folder = hour_dir(lake, hour)
     try:
-        parquet = pq.ParquetFile(path)
-        schema = parquet.schema_arrow
-    except (OSError, pa.ArrowException) as e:
-        raise LakeError(f"unreadable Parquet file {path}: {e}") from e
-    names = schema.names
-    missing = [c for c in ("timestamp", *COLUMNS) if c not in names]
-    problem = f"missing columns {', '.join(missing)}" if missing else None
-    for name in ("timestamp", *COLUMNS):
-        problem = problem or _type_problem(name, schema.field(name).type)
-    meta = parquet.metadata
-    for name in COLUMNS if problem is None else ():
-        index = parquet.schema.names.index(name) if name in parquet.schema.names else -1
-        for group in range(meta.num_row_groups if index >= 0 else 0):
-            stats = meta.row_group(group).column(index).statistics
-            if stats is not None and stats.has_null_count and stats.null_count:
-                problem = f"column {name} has {stats.null_count} null values"
-                break
-    if problem is None and "timestamp" in parquet.schema.names:
-        problem = _check_timestamps(meta, parquet.schema.names.index("timestamp"), hour)
-    if problem:
-        raise LakeError(f"wrong Parquet file {path}: {problem}")
-    return meta.num_rows
+        names = sorted(e.name for e in folder.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        names = []
+    files = tuple(folder / n for n in names if n.endswith(".parquet") and not is_hidden(n))
+    return HourFiles(hour, folder, files, fingerprint(files))
+
+
+def check_hour(files: HourFiles) -> int:
+    """Check every file of the hour (``LakeError`` naming the first bad one); total row count."""
+    return sum(check_file(path, files.hour) for path in files.files)
 
 
 def scan(files: HourFiles) -> pl.LazyFrame:
-    """A lazy scan of exactly these files (no directory listing, no hive columns)."""
+    """A lazy scan of exactly these files: no directory listing, no hive columns."""
     return pl.scan_parquet(list(files.files), hive_partitioning=False, extra_columns="ignore",
                            cast_options=pl.ScanCastOptions(integer_cast="upcast")).select(COLUMNS)
 

@@ -1,0 +1,81 @@
+"""python -m batch: the hourly batch job over the Parquet lake (run it from cron, once an hour).
+
+For each UTC hour it reads only that hour's lake folder, writes the sums of bytes per user,
+antenna and app to bytes_hourly and the users over their hourly quota to user_quota_limit
+(replacing the hour's rows in one transaction, so re-runs are safe), compares its totals with the
+speed layer's 5-minute rows in bytes, and records the run in batch_runs.
+
+Without an hour argument it processes the last complete hour.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from common.cli import add_settings_arguments, run_main, settings_from_args
+from common.logs import setup_logging
+
+from .hours import hour_range, last_complete_hour, parse_hour
+from .run import catch_up_hours, run
+from .settings import BatchSettings
+
+EPILOG = """examples:
+  python -m batch                                  the last complete hour
+  python -m batch --hour 2022-10-29T13             one hour (UTC)
+  python -m batch --from 2022-10-29T13 --to 2022-10-29T18   13:00 to 17:00, five hours
+  python -m batch --catch-up                       every hour new or changed since it was processed
+
+exit status: 0 done (an hour without data is not an error), 1 a lake file or the database failed,
+2 invalid arguments or settings."""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m batch", description=__doc__, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    which = p.add_argument_group("which hours (default: the last complete hour)")
+    which.add_argument("--hour", metavar="YYYY-MM-DDTHH",
+                       help="process this one UTC hour, e.g. 2022-10-29T13 (an offset or Z may follow)")
+    which.add_argument("--from", dest="start", metavar="YYYY-MM-DDTHH",
+                       help="process every hour from this one (included) ... ")
+    which.add_argument("--to", dest="end", metavar="YYYY-MM-DDTHH",
+                       help="... to this one (excluded), with a progress display and a summary")
+    which.add_argument("--catch-up", action="store_true",
+                       help="process every complete hour whose lake files changed since the run ledger "
+                            "(batch_runs) recorded them: missed runs and late events")
+    add_settings_arguments(p, BatchSettings)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    chosen = [name for name, given in (("--hour", args.hour), ("--from/--to", args.start or args.end),
+                                       ("--catch-up", args.catch_up)) if given]
+    if len(chosen) > 1:
+        p.error(f"choose one of {', '.join(chosen)}")
+    if bool(args.start) != bool(args.end):
+        p.error("--from and --to go together")
+    settings = settings_from_args(BatchSettings, args)
+    setup_logging(settings.log_level)
+    now = datetime.now(UTC)
+    if args.catch_up:
+        hours = catch_up_hours(settings, now)
+    elif args.hour:
+        hours = [parse_hour(args.hour)]
+    elif args.start:
+        hours = hour_range(parse_hour(args.start), parse_hour(args.end))
+    else:
+        hours = [last_complete_hour(now)]
+    run(settings, hours)
+    return 0
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    run_main(main)
+
+
+if __name__ == "__main__":
+    entry()

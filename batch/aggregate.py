@@ -1,0 +1,90 @@
+"""The pure core: one hour of events -> bytes_hourly rows, quota violations and the hour's counts.
+
+Input is any Polars frame with columns id, antenna_id, bytes, app (a lake scan or an in-memory
+frame in tests). The three group-bys are collected together with the streaming engine, so the
+files are read once, in bounded memory; everything after that works on the small totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from common import schema
+
+from .hours import naive
+
+KEYS = tuple(schema.METRIC_TYPES)  # id, antenna_id, app: the fields summed over
+USERS_SCHEMA = {"id": pl.String, "email": pl.String, "quota": pl.Int64}
+BYTES_HOURLY_SCHEMA = {"timestamp": pl.Datetime("us"), "id": pl.String, "value": pl.Int64, "type": pl.String}
+QUOTA_SCHEMA = {"email": pl.String, "usage": pl.Int64, "quota": pl.Int64, "timestamp": pl.Datetime("us")}
+
+
+@dataclass(frozen=True)
+class HourTotals:
+    """What one hour of events adds up to; frames have the tables' columns in the tables' order."""
+
+    hour: datetime
+    bytes_hourly: pl.DataFrame
+    quota_violations: pl.DataFrame
+    events: int
+    total_bytes: int
+    unknown_user_events: int
+    bytes_by_type: dict[str, int]
+
+
+def key_totals(events: pl.LazyFrame) -> list[pl.LazyFrame]:
+    """One lazy group-by per key: (id = key value, value = sum of bytes, events = row count)."""
+    return [
+        events.group_by(pl.col(key).alias("id")).agg(
+            pl.col("bytes").sum().cast(pl.Int64).alias("value"), pl.len().cast(pl.Int64).alias("events"))
+        for key in KEYS
+    ]
+
+
+def bytes_hourly_rows(totals: list[pl.DataFrame], hour: datetime) -> pl.DataFrame:
+    """The ``bytes_hourly`` rows of the hour: (timestamp = hour start, id, value, type)."""
+    parts = [
+        frame.select(pl.lit(naive(hour), pl.Datetime("us")).alias("timestamp"),
+                     pl.col("id").cast(pl.String), "value", pl.lit(schema.METRIC_TYPES[key]).alias("type"))
+        for key, frame in zip(KEYS, totals, strict=True)
+    ]
+    return pl.concat(parts).sort("type", "id").match_to_schema(BYTES_HOURLY_SCHEMA)
+
+
+def quota_violations(user_totals: pl.DataFrame, users: pl.DataFrame, hour: datetime) -> pl.DataFrame:
+    """Users whose bytes in the hour are strictly greater than their quota: (email, usage, quota, timestamp)."""
+    known = user_totals.with_columns(pl.col("id").cast(pl.String)).join(users, on="id", how="inner")
+    return (known.filter(pl.col("value") > pl.col("quota"))
+            .select("email", pl.col("value").alias("usage"), "quota",
+                    pl.lit(naive(hour), pl.Datetime("us")).alias("timestamp"))
+            .sort("email").match_to_schema(QUOTA_SCHEMA))
+
+
+def unknown_user_events(user_totals: pl.DataFrame, users: pl.DataFrame) -> int:
+    """Events whose id is not in ``user_metadata`` (summed, counted, but never over any quota)."""
+    unknown = user_totals.with_columns(pl.col("id").cast(pl.String)).join(users, on="id", how="anti")
+    return int(unknown["events"].sum())
+
+
+def summarise(totals: list[pl.DataFrame], users: pl.DataFrame, hour: datetime) -> HourTotals:
+    """Everything the hour writes and records, from the three collected key totals."""
+    rows = bytes_hourly_rows(totals, hour)
+    by_type = {t: int(v) for t, v in rows.group_by("type").agg(pl.col("value").sum()).iter_rows()}
+    return HourTotals(
+        hour=hour,
+        bytes_hourly=rows,
+        quota_violations=quota_violations(totals[0], users, hour),
+        events=int(totals[0]["events"].sum()),
+        total_bytes=int(totals[0]["value"].sum()),
+        unknown_user_events=unknown_user_events(totals[0], users),
+        bytes_by_type={t: by_type.get(t, 0) for t in schema.METRIC_TYPES.values()},
+    )
+
+
+def hour_totals(events: pl.LazyFrame, users: pl.DataFrame, hour: datetime) -> HourTotals:
+    """Aggregate one hour of ``events`` (read once, streaming) against ``users`` (id, email, quota)."""
+    totals = pl.collect_all(key_totals(events), engine="streaming")
+    return summarise(totals, users.match_to_schema(USERS_SCHEMA), hour)

@@ -1,0 +1,71 @@
+"""Checking one lake file from its footer alone: readable, the event columns with usable types,
+no nulls, and every event inside the hour its folder names (from the row-group statistics).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from common.errors import LakeError
+
+from .hours import HOUR, label
+
+COLUMNS = ("id", "antenna_id", "bytes", "app")
+_UTC = ("UTC", "+00:00", "Etc/UTC")
+
+
+def _type_problem(name: str, kind: pa.DataType) -> str | None:
+    if isinstance(kind, pa.DictionaryType):
+        kind = kind.value_type
+    if name == "timestamp":
+        ok = pa.types.is_timestamp(kind) and str(kind.tz) in _UTC
+        return None if ok else f"column timestamp is {kind}, expected timestamp[us, tz=UTC]"
+    if name == "bytes":
+        return None if pa.types.is_integer(kind) else f"column bytes is {kind}, expected int64"
+    text = pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+    return None if text else f"column {name} is {kind}, expected string"
+
+
+def schema_problem(schema: pa.Schema) -> str | None:
+    """What makes ``schema`` unusable as events, or None."""
+    missing = [c for c in ("timestamp", *COLUMNS) if c not in schema.names]
+    if missing:
+        return f"missing column(s) {', '.join(missing)}"
+    for name in ("timestamp", *COLUMNS):
+        if problem := _type_problem(name, schema.field(name).type):
+            return problem
+    return None
+
+
+def statistics_problem(meta: pq.FileMetaData, hour: datetime) -> str | None:
+    """Nulls, or events outside ``hour``, as far as the row-group statistics tell (usually fully)."""
+    for group in range(meta.num_row_groups):
+        row_group = meta.row_group(group)
+        for index in range(row_group.num_columns):
+            chunk = row_group.column(index)
+            name, stats = chunk.path_in_schema, chunk.statistics
+            if stats is None or name not in ("timestamp", *COLUMNS):
+                continue
+            if stats.has_null_count and stats.null_count:
+                return f"column {name} has {stats.null_count} null value(s)"
+            if name == "timestamp" and stats.has_min_max and isinstance(stats.min, datetime):
+                if stats.min < hour or stats.max >= hour + HOUR:
+                    return f"holds events from {stats.min} to {stats.max}, outside hour {label(hour)}"
+    return None
+
+
+def check_file(path: Path, hour: datetime) -> int:
+    """Raise ``LakeError`` naming ``path`` unless it holds well-typed events of ``hour``; its row count."""
+    try:
+        parquet = pq.ParquetFile(path)
+        schema, meta = parquet.schema_arrow, parquet.metadata
+    except (OSError, pa.ArrowException) as e:
+        raise LakeError(f"unreadable Parquet file {path}: {e}") from e
+    problem = schema_problem(schema) or statistics_problem(meta, hour)
+    if problem:
+        raise LakeError(f"wrong Parquet file {path}: {problem}")
+    return meta.num_rows

@@ -1,0 +1,91 @@
+"""The batch run: for each hour, list and check its files, aggregate, reconcile, replace its rows.
+
+One connection serves the whole run; each hour is its own transaction. A bad file fails its
+hour only: the other hours of a range still run, and the run ends with a ``LakeError``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import psycopg
+
+from common.db import connect
+from common.errors import LakeError
+
+from . import ledger
+from .aggregate import hour_totals
+from .catchup import pending_hours
+from .hours import floor_hour, label
+from .lake_reader import check_hour, list_hour, locate_failure, scan
+from .reconcile import differences
+from .report import hour_line, progress, summary_line
+from .results import HourResult, RunSummary
+from .settings import BatchSettings
+from .store import read_users, replace_hour, speed_totals
+
+log = logging.getLogger("batch")
+
+
+def process_hour(conn: psycopg.Connection[Any], lake: Path, hour: datetime, users: pl.DataFrame) -> HourResult:
+    """Process one hour; an hour without files or events writes nothing."""
+    started = datetime.now(UTC)
+    files = list_hour(lake, hour)
+    if not files.files or check_hour(files) == 0:
+        return HourResult(hour, written=False, files=len(files.files))
+    try:
+        totals = hour_totals(scan(files), users, hour)
+    except (pl.exceptions.PolarsError, OSError) as e:
+        raise locate_failure(files, e) from e
+    diff = differences(totals.bytes_by_type, speed_totals(conn, hour))
+    result = HourResult(
+        hour, written=True, fingerprint=files.fingerprint, files=len(files.files), events=totals.events,
+        unknown_user_events=totals.unknown_user_events, bytes_hourly_rows=totals.bytes_hourly.height,
+        quota_rows=totals.quota_violations.height, batch_bytes=totals.total_bytes,
+        differences=diff, started_at=started, finished_at=datetime.now(UTC))
+    replace_hour(conn, totals, result)
+    return result
+
+
+def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
+    """Process ``hours`` in order; raise ``LakeError`` at the end if any hour failed."""
+    results: list[HourResult] = []
+    failed: dict[datetime, str] = {}
+    started = time.monotonic()
+    with connect(settings.database_url, autocommit=True) as conn:
+        users = read_users(conn)
+        for number, hour in enumerate(hours, 1):
+            prefix = progress(number, len(hours), time.monotonic() - started) if len(hours) > 1 else ""
+            began = time.monotonic()
+            try:
+                result = process_hour(conn, settings.lake_dir, hour, users)
+            except LakeError as e:
+                if len(hours) == 1:
+                    raise
+                failed[hour] = str(e)
+                log.error("%s%s: failed: %s", prefix, label(hour), e)
+                continue
+            results.append(result)
+            log.info("%s%s", prefix, hour_line(result, settings.lake_dir, time.monotonic() - began))
+    summary = RunSummary(results, failed)
+    if len(hours) > 1:
+        log.info("%s", summary_line(summary, time.monotonic() - started))
+    if failed:
+        first = next(iter(failed.items()))
+        raise LakeError(f"{len(failed)} of {len(hours)} hours failed (first {label(first[0])}: {first[1]})")
+    return summary
+
+
+def catch_up_hours(settings: BatchSettings, now: datetime) -> list[datetime]:
+    """Complete hours whose lake files changed since the ledger recorded them, oldest first."""
+    with connect(settings.database_url, autocommit=True) as conn:
+        processed = ledger.fingerprints(conn)
+    hours = pending_hours(settings.lake_dir, processed, before=floor_hour(now))
+    log.info("Catch-up: %d hour(s) new or changed in %s since last processed", len(hours), settings.lake_dir)
+    return hours

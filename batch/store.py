@@ -1,0 +1,60 @@
+"""PostgreSQL side of the batch job: read user metadata and the speed layer's totals; replace one
+hour's rows of ``bytes_hourly`` and ``user_quota_limit`` and its ledger row in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+import psycopg
+from psycopg import sql
+
+from common import schema
+
+from . import ledger
+from .aggregate import USERS_SCHEMA, HourTotals
+from .hours import HOUR, naive
+from .results import HourResult
+
+_LOCK_KEY = 0x62617463  # advisory lock class of the batch job; the second key is the hour
+
+
+def read_users(conn: psycopg.Connection[Any]) -> pl.DataFrame:
+    """``user_metadata`` as a frame (id, email, quota)."""
+    rows = conn.execute(sql.SQL("SELECT id, email, quota FROM {}").format(
+        sql.Identifier(schema.USER_METADATA_TABLE))).fetchall()
+    return pl.DataFrame(rows, schema=USERS_SCHEMA, orient="row")
+
+
+def speed_totals(conn: psycopg.Connection[Any], hour: datetime) -> dict[str, int]:
+    """Sum of the speed layer's 5-minute rows of ``hour``, per type."""
+    rows = conn.execute(sql.SQL(
+        "SELECT type, sum(value)::bigint FROM {} WHERE timestamp >= %s AND timestamp < %s GROUP BY type"
+    ).format(sql.Identifier(schema.BYTES_TABLE)), (naive(hour), naive(hour + HOUR))).fetchall()
+    return {t: int(v) for t, v in rows}
+
+
+def _copy(conn: psycopg.Connection[Any], table: str, frame: pl.DataFrame) -> None:
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns))
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        for row in frame.iter_rows():
+            copy.write_row(row)
+
+
+def replace_hour(conn: psycopg.Connection[Any], totals: HourTotals, result: HourResult) -> None:
+    """Delete the hour's rows, copy the new ones and record the ledger row, all in one transaction.
+
+    Readers see the old hour or the new one, never a mix; two jobs on the same hour queue on an
+    advisory lock instead of interleaving.
+    """
+    at = naive(totals.hour)
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_KEY, int(totals.hour.timestamp()) // 3600))
+        for table in (schema.BYTES_HOURLY_TABLE, schema.USER_QUOTA_TABLE):
+            conn.execute(sql.SQL("DELETE FROM {} WHERE timestamp = %s").format(sql.Identifier(table)), (at,))
+        _copy(conn, schema.BYTES_HOURLY_TABLE, totals.bytes_hourly)
+        _copy(conn, schema.USER_QUOTA_TABLE, totals.quota_violations)
+        ledger.record(conn, result)

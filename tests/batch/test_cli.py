@@ -1,0 +1,112 @@
+"""``python -m batch`` as cron runs it: flags, exit codes, one error line, the seed's example."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from batch.__main__ import parser
+
+from ..helpers import query, run_module
+from .data import A0, A1
+from .lake import write_bytes, write_events
+
+pytestmark = pytest.mark.integration
+
+# The seed document's bytes_hourly for 2022-10-29 13:00, user NN -> bytes.
+SEED_13 = {9: 110603, 17: 102160, 14: 97876, 1: 104115, 13: 128169, 5: 132313, 18: 93140, 19: 131393,
+           3: 106127, 12: 107221, 15: 131188, 10: 133697, 20: 129184, 7: 100423, 2: 102333, 8: 115711,
+           4: 115494, 6: 108944, 11: 111530, 16: 118326}
+
+
+def batch(lake: Path, url: str, *args: str) -> tuple[int, str]:
+    done = run_module("batch", *args, env={"DATABASE_URL": url, "DATA_DIR": str(lake.parent),
+                                          "TZ": "Europe/Madrid"})
+    return done.returncode, done.stderr
+
+
+def test_help_documents_every_flag_and_every_setting() -> None:
+    done = run_module("batch", "--help")
+    assert done.returncode == 0
+    for action in parser()._actions:
+        assert action.help, action.option_strings
+        for flag in action.option_strings:
+            assert flag in done.stdout
+    for env in ("DATABASE_URL", "DATA_DIR", "LOG_LEVEL"):
+        assert f"env {env}" in done.stdout
+
+
+def test_the_seeds_hour_gives_the_seeds_users_over_quota(provisioned: str, lake: Path) -> None:
+    events = []
+    for n, total in SEED_13.items():
+        user = f"00000000-0000-0000-0000-0000000000{n:02d}"
+        events += [(f"2022-10-29T13:{n:02d}:00", user, A0, total // 2, "SKYPE"),
+                   (f"2022-10-29T13:{n + 30:02d}:00", user, A1, total - total // 2, "TELEGRAM")]
+    write_events(lake, "2022-10-29T13", "part-0.parquet", events)
+    code, err = batch(lake, provisioned, "--hour", "2022-10-29T13")
+    assert code == 0, err
+    users = query(provisioned, "SELECT id, value FROM bytes_hourly WHERE type = 'user_total_bytes'")
+    assert {int(i[-2:]): v for i, v in users} == SEED_13
+    rows = query(provisioned, "SELECT email, usage, quota, timestamp::text FROM user_quota_limit ORDER BY email")
+    assert ("fede@gmail.com", 115494, 5000, "2022-10-29 13:00:00") in rows
+    assert [r[0] for r in rows] == ["carlos@gmail.com", "fede@gmail.com", "juan@gmail.com"]
+
+
+def test_the_partition_hour_is_the_utc_hour_of_its_events_whatever_the_local_zone(
+        provisioned: str, lake: Path) -> None:
+    write_events(lake, "2022-10-29T23", "p.parquet", [("2022-10-29T23:59:59.5", A0, A1, 5, "SKYPE")])
+    code, err = batch(lake, provisioned, "--hour", "2022-10-29T23")
+    assert code == 0, err
+    assert query(provisioned, "SELECT DISTINCT timestamp FROM bytes_hourly") == [(datetime(2022, 10, 29, 23),)]
+
+
+def test_a_corrupt_file_is_one_error_line_naming_it_and_a_nonzero_exit(provisioned: str, lake: Path) -> None:
+    write_events(lake, "2022-10-29T13", "part-0.parquet", [("2022-10-29T13:01:00", A0, A1, 5, "SKYPE")])
+    bad = write_bytes(lake, "2022-10-29T13", "part-1.parquet", b"PAR1" + b"\0" * 64)
+    code, err = batch(lake, provisioned, "--hour", "2022-10-29T13")
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and str(bad) in lines[0] and "Traceback" not in err
+    assert query(provisioned, "SELECT count(*) FROM bytes_hourly") == [(0,)]
+
+
+def test_without_an_hour_the_last_complete_hour_is_processed_and_no_data_is_fine(
+        provisioned: str, lake: Path) -> None:
+    code, err = batch(lake, provisioned)
+    assert code == 0, err
+    assert "no data (no files under" in err and "nothing written" in err
+
+
+def test_a_range_shows_progress_and_a_summary(provisioned: str, lake: Path) -> None:
+    write_events(lake, "2022-10-29T14", "p.parquet", [("2022-10-29T14:01:00", A0, A1, 5, "SKYPE")])
+    code, err = batch(lake, provisioned, "--from", "2022-10-29T13", "--to", "2022-10-29T16")
+    assert code == 0, err
+    assert "] 1/3" in err and "] 3/3" in err
+    assert "1 hour(s) written, 2 without data, 0 failed; 1 events" in err.splitlines()[-1]
+
+
+def test_catch_up_from_the_command_line_processes_what_changed(provisioned: str, lake: Path) -> None:
+    write_events(lake, "2022-10-29T14", "p.parquet", [("2022-10-29T14:01:00", A0, A1, 5, "SKYPE")])
+    assert batch(lake, provisioned, "--catch-up")[0] == 0
+    code, err = batch(lake, provisioned, "--catch-up")
+    assert code == 0 and "Catch-up: 0 hour(s)" in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--hour", "tomorrow"], "not an hour"),
+    (["--hour", "2022-10-29T13:30"], "not the start of an hour"),
+    (["--from", "2022-10-29T13"], "--from and --to go together"),
+    (["--from", "2022-10-29T13", "--to", "2022-10-29T13"], "must be after"),
+    (["--hour", "2022-10-29T13", "--catch-up"], "choose one of"),
+])
+def test_a_wrong_argument_is_one_error_line_and_exit_code_2(lake: Path, args: list[str], message: str) -> None:
+    code, err = batch(lake, "postgresql://postgres@127.0.0.1:1/nowhere", *args)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_an_unreachable_database_is_one_error_line_and_exit_code_1(lake: Path) -> None:
+    code, err = batch(lake, "postgresql://postgres@127.0.0.1:1/nowhere", "--hour", "2022-10-29T13")
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "cannot connect to PostgreSQL at postgres@127.0.0.1:1/nowhere" in err

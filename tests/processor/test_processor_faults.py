@@ -1,0 +1,114 @@
+"""Fault injection on the real processor: SIGKILLs, scale-out with rebalances, a PostgreSQL restart."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devstack.postgres import PostgresCluster
+from provision.run import run as provision
+from provision.settings import ProvisionSettings
+
+from ..services import create_database, drop_database, unique
+from .harness import (
+    ProcessorRun, database_totals, encode, expected_lake, expected_totals, lake_events, make_events,
+    processor_env, produce, topic_ends, wait_caught_up,
+)
+
+pytestmark = pytest.mark.integration
+PARTITIONS = 4
+
+
+@pytest.fixture
+def new_pipeline(kafka_brokers: str, postgres_url: str, new_topic: Callable[..., str],
+                 tmp_path: Path) -> Iterator[Callable[[], dict[str, Any]]]:
+    """Factory: a provisioned database, a 4-partition topic and a data folder."""
+    urls: list[str] = []
+
+    def make() -> dict[str, Any]:
+        url = create_database(postgres_url)
+        urls.append(url)
+        provision(ProvisionSettings(database_url=url), say=lambda _: None)
+        topic = new_topic(PARTITIONS, prefix="devices")
+        data = tmp_path / unique("data")
+        return {"url": url, "topic": topic, "data": data, "brokers": kafka_brokers, "log": data.with_suffix(".log"),
+                "env": processor_env(kafka_brokers, topic, url, data, unique("group"))}
+
+    yield make
+    for url in urls:
+        drop_database(url)
+
+
+def produce_in_background(p: dict[str, Any], values: list[bytes], rate: float) -> threading.Thread:
+    thread = threading.Thread(target=produce, args=(p["brokers"], p["topic"], values, PARTITIONS, rate))
+    thread.start()
+    return thread
+
+
+def finish(p: dict[str, Any], *runs: ProcessorRun) -> None:
+    wait_caught_up(p["url"], p["topic"], topic_ends(p["brokers"], p["topic"]), timeout=180)
+    for run in runs:
+        assert run.stop() == 0
+
+
+def test_three_sigkills_during_production_leave_exact_totals_and_lake(new_pipeline: Callable[[], dict[str, Any]]) -> None:
+    p = new_pipeline()
+    p["env"]["LAKE_FLUSH_SECONDS"] = "1"
+    events = make_events(24_000, seed=21)
+    producer = produce_in_background(p, [encode(e) for e in events], rate=2500)
+    rng = random.Random(3)
+    for _ in range(3):
+        run = ProcessorRun(p["env"], p["log"]).start()
+        time.sleep(rng.uniform(1.5, 3.0))
+        run.kill()
+    producer.join()
+    run = ProcessorRun(p["env"], p["log"]).start()
+    finish(p, run)
+    assert database_totals(p["url"]) == expected_totals(events)
+    assert lake_events(p["data"]) == expected_lake(events)
+    assert p["log"].read_text().count("The application started") == 4
+
+
+def test_two_processors_in_one_group_give_the_tables_one_processor_gives(new_pipeline: Callable[[], dict[str, Any]]) -> None:
+    events = make_events(16_000, seed=31)
+    values = [encode(e) for e in events]
+    single = new_pipeline()
+    produce(single["brokers"], single["topic"], values, PARTITIONS)
+    finish(single, ProcessorRun(single["env"], single["log"]).start())
+
+    pair = new_pipeline()
+    first = ProcessorRun(pair["env"], pair["log"]).start()
+    producer = produce_in_background(pair, values, rate=2000)
+    time.sleep(2.5)
+    second = ProcessorRun(pair["env"], pair["log"]).start()  # a rebalance mid-stream
+    producer.join()
+    finish(pair, first, second)
+    assert database_totals(pair["url"]) == database_totals(single["url"]) == expected_totals(events)
+    assert lake_events(pair["data"]) == lake_events(single["data"]) == expected_lake(events)
+
+
+def test_a_postgres_restart_mid_stream_loses_nothing(
+        new_pipeline: Callable[[], dict[str, Any]], postgres: tuple[str, PostgresCluster | None]) -> None:
+    cluster = postgres[1]
+    if cluster is None:
+        pytest.skip("PostgreSQL is external (DATABASE_URL): the test cannot restart it")
+    p = new_pipeline()
+    p["env"]["RETRY_MAX_SECONDS"] = "2"
+    events = make_events(16_000, seed=41)
+    run = ProcessorRun(p["env"], p["log"]).start()
+    producer = produce_in_background(p, [encode(e) for e in events], rate=2000)
+    time.sleep(2.0)
+    cluster.stop("immediate")  # a crash of the database, mid-transaction
+    time.sleep(5.0)
+    cluster.start()
+    producer.join()
+    finish(p, run)
+    assert database_totals(p["url"]) == expected_totals(events)
+    assert lake_events(p["data"]) == expected_lake(events)
+    assert "pausing" in p["log"].read_text()
