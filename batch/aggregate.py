@@ -17,9 +17,10 @@ from common import schema
 from .hours import naive
 
 KEYS = tuple(schema.METRIC_TYPES)  # id, antenna_id, app: the fields summed over
-USERS_SCHEMA = {"id": pl.String, "email": pl.String, "quota": pl.Int64}
-BYTES_HOURLY_SCHEMA = {"timestamp": pl.Datetime("us"), "id": pl.String, "value": pl.Int64, "type": pl.String}
-QUOTA_SCHEMA = {"email": pl.String, "usage": pl.Int64, "quota": pl.Int64, "timestamp": pl.Datetime("us")}
+USERS_SCHEMA = pl.Schema({"id": pl.String(), "email": pl.String(), "quota": pl.Int64()})
+BYTES_HOURLY_SCHEMA = pl.Schema(
+    {"timestamp": pl.Datetime("us"), "id": pl.String(), "value": pl.Int64(), "type": pl.String()})
+QUOTA_SCHEMA = pl.Schema({"email": pl.String(), "usage": pl.Int64(), "quota": pl.Int64(), "timestamp": pl.Datetime("us")})
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,11 @@ COLUMNS = ("id", "antenna_id", "bytes", "app")
 _UTC = ("UTC", "+00:00", "Etc/UTC")
 
 
+def one_line(error: Exception) -> str:
+    """An error's message on one line (pyarrow's can span several)."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 def _type_problem(name: str, kind: pa.DataType) -> str | None:
     if isinstance(kind, pa.DictionaryType):
         kind = kind.value_type
@@ -64,7 +69,7 @@ def check_file(path: Path, hour: datetime) -> int:
         parquet = pq.ParquetFile(path)
         schema, meta = parquet.schema_arrow, parquet.metadata
     except (OSError, pa.ArrowException) as e:
-        raise LakeError(f"unreadable Parquet file {path}: {e}") from e
+        raise LakeError(f"unreadable Parquet file {path}: {one_line(e)}") from e
     problem = schema_problem(schema) or statistics_problem(meta, hour)
     if problem:
         raise LakeError(f"wrong Parquet file {path}: {problem}")

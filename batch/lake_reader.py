@@ -19,7 +19,7 @@ from common.errors import LakeError
 from common.lake import hour_dir, is_hidden
 
 from .hours import label
-from .lake_check import COLUMNS, check_file
+from .lake_check import COLUMNS, check_file, one_line
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,14 @@ def check_hour(files: HourFiles) -> int:
 
 
 def scan(files: HourFiles) -> pl.LazyFrame:
-    """A lazy scan of exactly these files: no directory listing, no hive columns."""
+    """A lazy scan of exactly these files: no directory listing, no hive columns.
+
+    No ``select`` here on purpose: with one, the three group-bys share a common sub-plan that
+    ``collect_all`` materialises (2.8 GB for 50M events); without it, each group-by streams its
+    own columns in bounded memory (~0.6 GB).
+    """
     return pl.scan_parquet(list(files.files), hive_partitioning=False, extra_columns="ignore",
-                           cast_options=pl.ScanCastOptions(integer_cast="upcast")).select(COLUMNS)
+                           cast_options=pl.ScanCastOptions(integer_cast="upcast"))
 
 
 def locate_failure(files: HourFiles, error: Exception) -> LakeError:
@@ -71,5 +76,5 @@ def locate_failure(files: HourFiles, error: Exception) -> LakeError:
         try:
             pq.read_table(path, columns=list(COLUMNS))
         except (OSError, pa.ArrowException) as e:
-            return LakeError(f"unreadable Parquet file {path}: {e}")
-    return LakeError(f"cannot read the files of hour {label(files.hour)} in {files.folder}: {error}")
+            return LakeError(f"unreadable Parquet file {path}: {one_line(e)}")
+    return LakeError(f"cannot read the files of hour {label(files.hour)} in {files.folder}: {one_line(error)}")

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 import psycopg
 
-from common.db import connect
+from common.db import connect, describe
 from common.errors import LakeError
 
 from . import ledger
@@ -28,7 +28,7 @@ from .reconcile import differences
 from .report import hour_line, progress, summary_line
 from .results import HourResult, RunSummary
 from .settings import BatchSettings
-from .store import read_users, replace_hour, speed_totals
+from .store import database_errors, read_users, replace_hour, speed_totals
 
 log = logging.getLogger("batch")
 
@@ -48,9 +48,8 @@ def process_hour(conn: psycopg.Connection[Any], lake: Path, hour: datetime, user
         hour, written=True, fingerprint=files.fingerprint, files=len(files.files), events=totals.events,
         unknown_user_events=totals.unknown_user_events, bytes_hourly_rows=totals.bytes_hourly.height,
         quota_rows=totals.quota_violations.height, batch_bytes=totals.total_bytes,
-        differences=diff, started_at=started, finished_at=datetime.now(UTC))
-    replace_hour(conn, totals, result)
-    return result
+        differences=diff, started_at=started)
+    return replace_hour(conn, totals, result)
 
 
 def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
@@ -58,7 +57,8 @@ def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
     results: list[HourResult] = []
     failed: dict[datetime, str] = {}
     started = time.monotonic()
-    with connect(settings.database_url, autocommit=True) as conn:
+    with database_errors(describe(settings.database_url)), \
+            connect(settings.database_url, autocommit=True) as conn:
         users = read_users(conn)
         for number, hour in enumerate(hours, 1):
             prefix = progress(number, len(hours), time.monotonic() - started) if len(hours) > 1 else ""
@@ -84,7 +84,8 @@ def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
 
 def catch_up_hours(settings: BatchSettings, now: datetime) -> list[datetime]:
     """Complete hours whose lake files changed since the ledger recorded them, oldest first."""
-    with connect(settings.database_url, autocommit=True) as conn:
+    with database_errors(describe(settings.database_url)), \
+            connect(settings.database_url, autocommit=True) as conn:
         processed = ledger.fingerprints(conn)
     hours = pending_hours(settings.lake_dir, processed, before=floor_hour(now))
     log.info("Catch-up: %d hour(s) new or changed in %s since last processed", len(hours), settings.lake_dir)

@@ -4,7 +4,10 @@ hour's rows of ``bytes_hourly`` and ``user_quota_limit`` and its ledger row in o
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
@@ -12,6 +15,7 @@ import psycopg
 from psycopg import sql
 
 from common import schema
+from common.errors import ConfigError, DatabaseUnavailable
 
 from . import ledger
 from .aggregate import USERS_SCHEMA, HourTotals
@@ -19,6 +23,19 @@ from .hours import HOUR, naive
 from .results import HourResult
 
 _LOCK_KEY = 0x62617463  # advisory lock class of the batch job; the second key is the hour
+
+
+@contextmanager
+def database_errors(where: str) -> Iterator[None]:
+    """Turn the database failures a user can meet into one clear ``PipelineError``."""
+    try:
+        yield
+    except psycopg.errors.UndefinedTable as e:
+        raise ConfigError(f"PostgreSQL at {where} lacks a table ({e.diag.message_primary}): "
+                          "run `python -m provision` first") from e
+    except psycopg.OperationalError as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise DatabaseUnavailable(f"PostgreSQL at {where} failed: {reason}") from e
 
 
 def read_users(conn: psycopg.Connection[Any]) -> pl.DataFrame:
@@ -44,11 +61,11 @@ def _copy(conn: psycopg.Connection[Any], table: str, frame: pl.DataFrame) -> Non
             copy.write_row(row)
 
 
-def replace_hour(conn: psycopg.Connection[Any], totals: HourTotals, result: HourResult) -> None:
+def replace_hour(conn: psycopg.Connection[Any], totals: HourTotals, result: HourResult) -> HourResult:
     """Delete the hour's rows, copy the new ones and record the ledger row, all in one transaction.
 
     Readers see the old hour or the new one, never a mix; two jobs on the same hour queue on an
-    advisory lock instead of interleaving.
+    advisory lock instead of interleaving. Returns ``result`` as recorded (``finished_at`` set).
     """
     at = naive(totals.hour)
     with conn.transaction():
@@ -57,4 +74,6 @@ def replace_hour(conn: psycopg.Connection[Any], totals: HourTotals, result: Hour
             conn.execute(sql.SQL("DELETE FROM {} WHERE timestamp = %s").format(sql.Identifier(table)), (at,))
         _copy(conn, schema.BYTES_HOURLY_TABLE, totals.bytes_hourly)
         _copy(conn, schema.USER_QUOTA_TABLE, totals.quota_violations)
+        result = replace(result, finished_at=datetime.now(UTC))
         ledger.record(conn, result)
+    return result

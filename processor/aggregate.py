@@ -31,15 +31,19 @@ def window_totals(events: pa.Table) -> pl.DataFrame:
 
 
 def count_late(events: pa.Table, newest_seen: int | None) -> tuple[int, int | None]:
-    """Events whose window had closed (newest seen - 1 min >= window end); and the new newest."""
+    """Events, in offset order, whose window had closed (window end <= newest before it - 1 min).
+
+    Returns the count and the newest event time after the batch.
+    """
     if events.num_rows == 0:
         return 0, newest_seen
     frame = pl.from_arrow(events.select(["timestamp"]))
     assert isinstance(frame, pl.DataFrame)
     seconds = frame.select(SECONDS.alias("s"))["s"]
-    newest = int(seconds.max())  # type: ignore[arg-type]
-    if newest_seen is None:
-        return 0, newest
+    before = seconds.cum_max().shift(1, fill_value=newest_seen if newest_seen is not None else -(2**62))
+    if newest_seen is not None:
+        before = before.clip(lower_bound=newest_seen)
     window_end = seconds // WINDOW_SECONDS * WINDOW_SECONDS + WINDOW_SECONDS
-    late = int((window_end <= newest_seen - LATENESS_SECONDS).sum())
-    return late, max(newest, newest_seen)
+    late = int((window_end <= before - LATENESS_SECONDS).sum())
+    newest = int(seconds.max())  # type: ignore[arg-type]
+    return late, newest if newest_seen is None else max(newest, newest_seen)

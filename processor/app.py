@@ -13,9 +13,11 @@ from common.kafka import ensure_topic
 
 from .dlq import DeadLetters
 from .metrics import Metrics, serve
+from .publisher import Publisher
 from .settings import ProcessorSettings
 from .sink import Backoff, SpeedLayerSink
-from .writer import PartitionWriter
+from .transactions import Database
+from .writer import CheckpointWriter
 
 log = logging.getLogger("processor")
 
@@ -51,20 +53,21 @@ def run(settings: ProcessorSettings) -> None:
     metrics = Metrics()
     server = serve(metrics, settings.metrics_port, settings.metrics_host) if settings.metrics_port else None
     dead_letters = DeadLetters(brokers=settings.kafka_brokers, dlq_topic=settings.kafka_dlq_topic)
-    writer = PartitionWriter(
-        database_url=settings.database_url, data_dir=settings.data_dir,
-        lake=settings.lake_dir, dead_letters=dead_letters, metrics=metrics,
-        flush_rows=settings.lake_flush_rows, flush_seconds=settings.lake_flush_seconds)
+    database = Database(settings.database_url, metrics)
+    publisher = Publisher(database=database, data_dir=settings.data_dir, lake=settings.lake_dir, metrics=metrics,
+                          flush_rows=settings.lake_flush_rows, flush_seconds=settings.lake_flush_seconds)
+    writer = CheckpointWriter(database=database, data_dir=settings.data_dir, dead_letters=dead_letters,
+                              metrics=metrics, publisher=publisher)
     sink = SpeedLayerSink(writer, metrics, Backoff(settings.retry_max_seconds))
     app = build_application(settings, sink, metrics)
     log.info("consuming %s as group %s; lake in %s", settings.kafka_topic, settings.consumer_group, settings.lake_dir)
     try:
         app.run()
         metrics.set_ready(False)
-        writer.publish_all()
+        publisher.publish_all()
         log.info("stopped cleanly: totals committed, staged events published")
     finally:
         dead_letters.close()
-        writer.close()
+        database.close()
         if server is not None:
             server.shutdown()

@@ -33,10 +33,8 @@ class DeadLetters:
         if err is not None:
             self._failures.append(str(err))
 
-    def send(self, source_topic: str, partition: int, rejects: list[Reject]) -> None:
-        """Produce every reject and wait until all are acknowledged."""
-        if not rejects:
-            return
+    def produce(self, source_topic: str, partition: int, rejects: list[Reject]) -> None:
+        """Queue every reject; ``flush`` waits for their acknowledgement."""
         for n, r in enumerate(rejects):
             if n < MAX_LOGGED:
                 log.warning("dead-lettered %s[%d]@%d: %s", source_topic, partition, r.offset, r.reason)
@@ -47,6 +45,9 @@ class DeadLetters:
                 ("dlq.source.offset", str(r.offset).encode()),
             ])
             self._producer.poll(0)
+
+    def flush(self) -> None:
+        """Wait until every queued dead letter is acknowledged, or raise ``BrokerUnavailable``."""
         left = self._producer.flush(self._timeout)
         failures, self._failures = self._failures, []
         if left or failures:

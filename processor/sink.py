@@ -15,7 +15,7 @@ from quixstreams.sinks import BaseSink, SinkBackpressureError
 from common.errors import BrokerUnavailable, DatabaseUnavailable
 
 from .metrics import Metrics
-from .writer import PartitionWriter
+from .writer import CheckpointWriter
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class Backoff:
 class SpeedLayerSink(BaseSink):
     """Lake + 5-minute totals, exactly once, for every partition this process is assigned."""
 
-    def __init__(self, writer: PartitionWriter, metrics: Metrics, backoff: Backoff) -> None:
+    def __init__(self, writer: CheckpointWriter, metrics: Metrics, backoff: Backoff) -> None:
         super().__init__()
         self._writer, self._metrics, self._backoff = writer, metrics, backoff
         self._buffers: dict[tuple[str, int], tuple[list[bytes | None], list[int]]] = {}
@@ -55,8 +55,8 @@ class SpeedLayerSink(BaseSink):
 
     def flush(self) -> None:
         try:
-            for (topic, partition), (values, offsets) in self._buffers.items():
-                self._writer.write(topic, partition, values, offsets)
+            if self._buffers:
+                self._writer.write(self._buffers)
         except (DatabaseUnavailable, BrokerUnavailable) as e:
             delay = self._backoff.next()
             self._metrics.set_ready(False)

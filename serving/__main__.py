@@ -14,12 +14,13 @@ from pathlib import Path
 
 from common.cli import add_settings_arguments, run_main, settings_from_args
 from common.logs import setup_logging
+from common.settings import ServiceSettings
 
 from .report.run import write_report
 from .settings import BundleSettings, ReportSettings, ServeSettings, SetupSettings
 from .superset.setup import build_bundle, serve, setup
 
-COMMANDS = {
+COMMANDS: dict[str, tuple[type[ServiceSettings], str]] = {
     "setup": (SetupSettings, "Prepare or update a Superset instance (idempotent): metadata database, "
               "admin user from ADMIN_USERNAME/ADMIN_PASSWORD, init, and the dashboards' import."),
     "serve": (ServeSettings, "Run Superset's web server (gunicorn) on SUPERSET_HOST:SUPERSET_PORT."),
@@ -44,7 +45,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    settings = settings_from_args(COMMANDS[args.command][0], args)
+    settings: ServiceSettings = settings_from_args(COMMANDS[args.command][0], args)
     setup_logging(settings.log_level)
     if isinstance(settings, ServeSettings):
         serve(settings)
@@ -52,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup(settings)
     elif isinstance(settings, BundleSettings):
         print(f"Wrote {build_bundle(settings, args.out)}")
-    else:
+    elif isinstance(settings, ReportSettings):
         print(f"Wrote {write_report(settings, args.out)}")
     return 0
 

@@ -12,6 +12,10 @@ from pydantic import Field, SecretStr, field_validator
 
 from common.settings import DatabaseSettings
 
+from .superset.description import Ranges
+
+_DEFAULT = Ranges()
+
 
 class BundleSettings(DatabaseSettings):
     """What the Superset bundle connects to and the dashboards' default time ranges."""
@@ -19,12 +23,11 @@ class BundleSettings(DatabaseSettings):
     reader_password: SecretStr | None = Field(
         None, description="Password of the read-only role pipeline_reader (none: trust auth).")
     speed_time_range: str = Field(
-        "Last day", description="Default time range of the speed-layer dashboard (Superset syntax).")
+        _DEFAULT.speed, description="Default time range of the speed-layer dashboard (Superset syntax).")
     batch_time_range: str = Field(
-        "Last week", description="Default time range of the batch-layer dashboard (Superset syntax).")
+        _DEFAULT.batch, description="Default time range of the batch-layer dashboard (Superset syntax).")
     quota_hour_range: str = Field(
-        'DATETRUNC(DATEADD(DATETIME("now"), -1, hour), hour) : DATETRUNC(DATETIME("now"), hour)',
-        description="Default hour of the usage-against-quota bar chart (Superset syntax).")
+        _DEFAULT.quota_hour, description="Default hour of the usage-against-quota bar chart (Superset syntax).")
     refresh_seconds: int = Field(60, ge=10, description="Auto-refresh period of the speed dashboard.")
 
 

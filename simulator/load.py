@@ -21,7 +21,10 @@ class LoadShape:
 
 
 def load_messages(count: int, shape: LoadShape, seed: int, chunk: int = 10_000) -> Iterator[list[bytes]]:
-    """``count`` encoded events in chunks; timestamps uniform over the span, deterministic by seed."""
+    """``count`` encoded events in chunks, deterministic by seed.
+
+    Like a live stream, timestamps advance through the span in order (each up to 5 s early).
+    """
     rng = random.Random(seed)
     users = [f"{n:08d}-0000-4000-8000-{n:012d}" for n in range(1, shape.users + 1)]
     antennas = [f"{n:08d}-aaaa-4aaa-8aaa-{n:012d}" for n in range(shape.antennas)]
@@ -30,7 +33,8 @@ def load_messages(count: int, shape: LoadShape, seed: int, chunk: int = 10_000) 
     sent = 0
     while sent < count:
         n = min(chunk, count - sent)
-        ts = rng.choices(range(shape.start, shape.start + shape.span_seconds), k=n)
+        ts = [max(shape.start, shape.start + (sent + i) * shape.span_seconds // count - j)
+              for i, j in enumerate(rng.choices(range(6), k=n))]
         yield [
             fmt(b, t, a, u, an).encode()
             for b, t, a, u, an in zip(

@@ -28,7 +28,7 @@ def build_bundle(settings: BundleSettings, out: Path) -> Path:
 
 def setup(settings: SetupSettings, say: Callable[[str], None] = print) -> None:
     """Metadata database, admin user, roles and permissions, then the dashboards."""
-    if settings.admin_password is None:
+    if settings.admin_password is None or not settings.admin_password.get_secret_value():
         raise ConfigError("ADMIN_PASSWORD must be set: the Superset administrator's password")
     superset = instance(settings)
     if settings.reader_password is not None:

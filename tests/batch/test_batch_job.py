@@ -5,18 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from batch.hours import parse_hour
 from batch.run import catch_up_hours, run
 from batch.settings import BatchSettings
-from common.errors import LakeError
+from common.errors import ConfigError, LakeError
 from provision.run import run as provision
 from provision.settings import ProvisionSettings
 
 from ..helpers import query
-from .data import BYTES_13, BYTES_14, HOUR_13, HOUR_14, LATE_13, QUOTA_13, QUOTA_14, T13, U2, A0
-from .lake import write_bytes, write_events
+from .data import A0, BYTES_13, BYTES_14, HOUR_13, HOUR_14, LATE_13, QUOTA_13, QUOTA_14, T13, U2
+from .lake import events_table, write_bytes, write_events
 
 pytestmark = pytest.mark.integration
 
@@ -102,7 +105,7 @@ def test_a_failed_rerun_keeps_the_rows_written_before(settings: BatchSettings, l
     run(settings, hours("2022-10-29T13"))
     before = tables(settings.database_url.get_secret_value())
     write_events(lake, "2022-10-29T13", "part-9.parquet", [("2022-10-29T12:59:59", U2, A0, 1, "SKYPE")])
-    with pytest.raises(LakeError, match="part-9.parquet: holds events from"):
+    with pytest.raises(LakeError, match=r"part-9\.parquet: holds events from"):
         run(settings, hours("2022-10-29T13"))
     assert tables(settings.database_url.get_secret_value()) == before
 
@@ -122,3 +125,31 @@ def test_catch_up_processes_new_hours_then_only_an_hour_that_received_late_event
     assert user2 == [(300000,)]
     assert ("paco@gmail.com", 300000, 300000, T13) not in tables(url)["user_quota_limit"]
     assert catch_up_hours(settings, now) == []
+
+
+def test_a_wrongly_typed_file_fails_its_hour_and_nothing_is_written_for_it(settings: BatchSettings,
+                                                                        lake: Path) -> None:
+    write_hours(lake)
+    bad = lake / "year=2022/month=10/day=29/hour=14/part-1.parquet"
+    table = events_table(HOUR_14[0])
+    pq.write_table(table.set_column(3, "bytes", table["bytes"].cast(pa.string())), bad)
+    with pytest.raises(LakeError, match="column bytes is string, expected int64"):
+        run(settings, hours("2022-10-29T14"))
+    assert tables(settings.database_url.get_secret_value()) == {
+        "bytes_hourly": [], "user_quota_limit": [], "batch_runs": []}
+
+
+def test_a_failure_inside_the_hours_transaction_leaves_its_previous_rows(settings: BatchSettings,
+                                                                      lake: Path) -> None:
+    url = settings.database_url.get_secret_value()
+    write_hours(lake)
+    run(settings, hours("2022-10-29T13"))
+    before = tables(url)
+    write_events(lake, "2022-10-29T13", "part-late.parquet", LATE_13)
+    with psycopg.connect(url, autocommit=True) as conn:  # the second DELETE of the hour will fail
+        conn.execute("ALTER TABLE user_quota_limit RENAME TO user_quota_limit_away")
+    with pytest.raises(ConfigError, match="lacks a table"):
+        run(settings, hours("2022-10-29T13"))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE user_quota_limit_away RENAME TO user_quota_limit")
+    assert tables(url) == before

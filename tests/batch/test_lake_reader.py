@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -43,7 +44,7 @@ def test_the_fingerprint_changes_when_a_file_is_added_or_rewritten(lake: Path) -
 
 def test_a_file_that_is_not_parquet_is_named_in_the_error(lake: Path) -> None:
     bad = write_bytes(lake, "2022-10-29T13", "part-9.parquet", b"PAR1 this is not parquet")
-    with pytest.raises(LakeError, match=f"unreadable Parquet file {bad}"):
+    with pytest.raises(LakeError, match=re.escape(f"unreadable Parquet file {bad}")):
         check_hour(list_hour(lake, H13))
 
 
@@ -52,7 +53,7 @@ def test_a_wrongly_typed_column_is_named_with_the_file(lake: Path) -> None:
     path = lake / "year=2022/month=10/day=29/hour=13/part-1.parquet"
     path.parent.mkdir(parents=True)
     pq.write_table(table, path)
-    with pytest.raises(LakeError, match=f"wrong Parquet file {path}: column bytes is string, expected int64"):
+    with pytest.raises(LakeError, match=re.escape(f"wrong Parquet file {path}: column bytes is string, expected int64")):
         check_hour(list_hour(lake, H13))
 
 

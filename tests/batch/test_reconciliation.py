@@ -27,8 +27,8 @@ def speed_rows_for_hour_13() -> list[tuple[datetime, str, int, str]]:
         first = value // 3
         rows += [(datetime(2022, 10, 29, 13, 0), key, first, kind),
                  (datetime(2022, 10, 29, 13, 55), key, value - first, kind)]
-    return rows + [(datetime(2022, 10, 29, 14, 0), A0, 999, "antenna_total_bytes"),  # next hour: ignored
-                   (datetime(2022, 10, 29, 12, 55), A1, 999, "antenna_total_bytes")]
+    return [*rows, (datetime(2022, 10, 29, 14, 0), A0, 999, "antenna_total_bytes"),  # other hours: ignored
+            (datetime(2022, 10, 29, 12, 55), A1, 999, "antenna_total_bytes")]
 
 
 def insert_bytes(url: str, rows: list[tuple[datetime, str, int, str]]) -> None:

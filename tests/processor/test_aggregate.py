@@ -40,3 +40,8 @@ def test_an_event_behind_the_newest_by_more_than_its_window_and_a_minute_is_coun
     second = batch((T0, "u", "a", 1, "X"), (T0 + 3600 - 30, "u", "a", 1, "X"))
     late, newest = count_late(second, newest)
     assert (late, newest) == (1, T0 + 3600)
+
+
+def test_lateness_within_one_batch_follows_offset_order() -> None:
+    events = batch((T0 + 3600, "u", "a", 1, "X"), (T0, "u", "a", 1, "X"), (T0 + 3601, "u", "a", 1, "X"))
+    assert count_late(events, None) == (1, T0 + 3601)

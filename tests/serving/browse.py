@@ -3,7 +3,8 @@
 Run by the tests with the Python of Superset's virtualenv, which has Playwright (the pipeline's
 does not need it). Input is one JSON object on stdin:
 ``{"url", "selector", "count", "screenshot", "login": {"base", "username", "password"} | null}``;
-output ``{"rendered", "errors"}``: charts matching ``selector`` and console/page errors.
+output ``{"rendered", "errors", "queries"}``: charts matching ``selector``, console/page errors,
+and the chart-data requests made (``slice_id``, ``time_range``).
 """
 
 import json
@@ -31,7 +32,13 @@ def log_in(context, login):
 
 
 def main(job):
-    errors = []
+    errors, queries = [], []
+
+    def record(request):
+        if "/api/v1/chart/data" in request.url and request.method == "POST":
+            body = request.post_data_json or {}
+            form = body.get("form_data") or {}
+            queries.append({"slice_id": form.get("slice_id"), "time_range": form.get("time_range")})
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
         context = browser.new_context(viewport={"width": 1400, "height": 900})
@@ -40,6 +47,7 @@ def main(job):
         page = context.new_page()
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", record)
         page.goto(job["url"], wait_until="load")
         selector, count = job["selector"], job["count"]
         try:
@@ -53,7 +61,7 @@ def main(job):
         rendered = page.locator(selector).count()
         page.screenshot(path=job["screenshot"], full_page=True)
         browser.close()
-    print(json.dumps({"rendered": rendered, "errors": errors}))
+    print(json.dumps({"rendered": rendered, "errors": errors, "queries": queries}))
 
 
 if __name__ == "__main__":

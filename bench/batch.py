@@ -1,0 +1,205 @@
+"""Benchmark of the batch job: one hour of N synthetic events, the real job vs DuckDB on the same files.
+
+    python bench/batch.py --events 50000000 --repeat 3
+
+Writes one hour of the lake with pyarrow as the speed layer does (EVENT_SCHEMA, zstd, dictionary
+encoding, 1M-row groups, a handful of files), provisions a fresh database with the users, then
+times in the same run, alternating the order: (a) ``python -m batch --hour ...`` end to end in a
+subprocess (interpreter start, lake checks, Polars streaming aggregation, user_metadata read,
+reconciliation and the one-transaction write to PostgreSQL) and (b) a DuckDB subprocess computing
+the same three aggregations and the quota join on the same files (no database write). Wall time,
+CPU time and peak RSS are those of each subprocess. The last line holds the medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import duckdb  # noqa: E402
+import polars as pl  # noqa: E402
+import psycopg  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.compute as pc  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+from psycopg import sql  # noqa: E402
+
+from common.lake import EVENT_SCHEMA, hour_dir  # noqa: E402
+from provision.run import run as provision  # noqa: E402
+from provision.settings import ProvisionSettings  # noqa: E402
+from tests.services import postgres_service, unique  # noqa: E402
+
+HOUR = datetime(2022, 10, 29, 13, tzinfo=UTC)
+APPS = ["SKYPE", "TELEGRAM", "FACETIME", "FACEBOOK", "WHATSAPP", "INSTAGRAM", "TIKTOK", "YOUTUBE",
+        "NETFLIX", "SPOTIFY"]
+
+DUCKDB = """
+import duckdb, json, sys
+files, users = json.loads(sys.argv[1]), sys.argv[2]
+con = duckdb.connect()
+con.execute("CREATE TEMP TABLE u AS SELECT id, sum(bytes) AS value, count(*) AS events "
+            "FROM read_parquet(?) GROUP BY id", [files])
+antennas = con.execute("SELECT antenna_id, sum(bytes) FROM read_parquet(?) GROUP BY antenna_id", [files]).fetchall()
+apps = con.execute("SELECT app, sum(bytes) FROM read_parquet(?) GROUP BY app", [files]).fetchall()
+user_rows = con.execute("SELECT * FROM u").fetchall()
+over = con.execute("SELECT m.email, u.value, m.quota FROM u JOIN read_csv(?) m USING (id) "
+                   "WHERE u.value > m.quota", [users]).fetchall()
+unknown = con.execute("SELECT coalesce(sum(events), 0) FROM u ANTI JOIN read_csv(?) m USING (id)", [users]).fetchone()
+print(json.dumps({"users": len(user_rows), "antennas": len(antennas), "apps": len(apps),
+                  "violations": len(over), "unknown": int(unknown[0]), "bytes": sum(r[1] for r in user_rows)}))
+"""
+
+
+def ids(prefix: str, n: int) -> pa.Array:
+    return pa.array([f"{prefix}-0000-0000-0000-{i:012d}" for i in range(n)])
+
+
+def write_lake(lake: Path, events: int, files: int, row_group: int, users: int, antennas: int) -> list[Path]:
+    """One hour of ``events`` in ``files`` files, time-ordered within each file like the speed layer's."""
+    folder = hour_dir(lake, HOUR)
+    folder.mkdir(parents=True, exist_ok=True)
+    user_ids, antenna_ids, apps = ids("00000000", users), ids("11111111", antennas), pa.array(APPS)
+    start, per, paths = int(HOUR.timestamp() * 1e6), -(-events // files), []
+    for f in range(files):
+        m = min(per, events - f * per)
+        span = 3_600_000_000 // files
+
+        def pick(values: pa.Array, seed: int, m: int = m, f: int = f) -> pa.Array:
+            index = pc.floor(pc.multiply(pc.random(m, initializer=f * 10 + seed), len(values)))
+            return pc.take(values, pc.cast(index, pa.int32()))
+
+        ramp = pc.subtract(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), m)), 1)
+        stamps = pc.add(pc.divide(pc.multiply(ramp, span), m), start + f * span)
+        size = pc.cast(pc.floor(pc.multiply(pc.random(m, initializer=f * 10 + 9), 10_000)), pa.int64())
+        table = pa.table([stamps.cast(pa.timestamp("us", "UTC")), pick(user_ids, 1), pick(antenna_ids, 2),
+                          size, pick(apps, 3)], schema=EVENT_SCHEMA)
+        paths.append(folder / f"part-devices-{f}-{f * per:020d}.parquet")
+        pq.write_table(table, paths[-1], compression="zstd", row_group_size=row_group)
+    return paths
+
+
+def write_users(path: Path, events: int, users: int) -> None:
+    """All users but the last 1% (their events count as unknown); quotas 0.5x to 1.5x the mean usage."""
+    mean = events / users * 5000
+    with path.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["id", "name", "email", "quota"])
+        for i in range(users - users // 100):
+            out.writerow([f"00000000-0000-0000-0000-{i:012d}", f"user{i}", f"user{i}@example.com",
+                          int(mean * (0.5 + (i % 100) / 100))])
+
+
+# A small launcher forks the measured command, so its peak RSS is not inflated by this (large)
+# process: on Linux a child's ru_maxrss starts from its parent's at fork.
+LAUNCHER = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:])
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": time.perf_counter() - started, "cpu": r.ru_utime + r.ru_stime,
+                  "rss": r.ru_maxrss // 1024, "code": done.returncode}), file=sys.stderr)
+"""
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds, peak RSS (MB) and output (stdout + stderr) of one subprocess."""
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, *cmd], capture_output=True, text=True,
+                          env={**os.environ, **env})
+    lines = done.stderr.strip().splitlines()
+    figures = json.loads(lines[-1]) if lines else {"code": done.returncode}
+    if figures["code"]:
+        raise SystemExit(f"{cmd[:4]} failed ({figures['code']}): {done.stderr[-2000:]}")
+    return figures["wall"], figures["cpu"], figures["rss"], done.stdout + "\n".join(lines[:-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--events", type=int, default=5_000_000)
+    p.add_argument("--files", type=int, default=6)
+    p.add_argument("--row-group", type=int, default=1_000_000)
+    p.add_argument("--users", type=int, default=10_000)
+    p.add_argument("--antennas", type=int, default=500)
+    p.add_argument("--repeat", type=int, default=3)
+    args = p.parse_args()
+    print("command: python bench/batch.py " + " ".join(sys.argv[1:]))
+    print(f"machine: nproc={os.cpu_count()} ram_gb={os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} "
+          f"python={platform.python_version()} polars={pl.__version__} duckdb={duckdb.__version__} "
+          f"pyarrow={pa.__version__} load={os.getloadavg()[0]:.2f}")
+    with ExitStack() as stack:
+        work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+        stack.callback(shutil.rmtree, work, True)
+        started = time.perf_counter()
+        files = write_lake(work / "data" / "events", args.events, args.files, args.row_group, args.users, args.antennas)
+        write_users(work / "users.csv", args.events, args.users)
+        size = sum(f.stat().st_size for f in files) / 2**20
+        print(f"lake: {args.events} events, {len(files)} files, {size:.0f} MB, written in {time.perf_counter() - started:.1f}s")
+        server, _ = stack.enter_context(postgres_service())
+        name = unique("bench")
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        stack.callback(drop_database, server, name)
+        url = urlsplit(server)._replace(path="/" + name).geturl()
+        provision(ProvisionSettings(database_url=url, users_file=work / "users.csv"), say=lambda _: None)
+        env = {"DATABASE_URL": url, "DATA_DIR": str(work / "data"), "LOG_LEVEL": "INFO"}
+        batch_cmd = [sys.executable, "-m", "batch", "--hour", HOUR.strftime("%Y-%m-%dT%H")]
+        duck_cmd = [sys.executable, "-c", DUCKDB, json.dumps([str(f) for f in files]), str(work / "users.csv")]
+        runs: dict[str, list[tuple[float, float, int]]] = {"batch": [], "duckdb": []}
+        for i in range(args.repeat):
+            order = [("batch", batch_cmd), ("duckdb", duck_cmd)][:: 1 if i % 2 == 0 else -1]
+            for label, cmd in order:
+                wall, cpu, rss, out = timed(cmd, env)
+                runs[label].append((wall, cpu, rss))
+                inside = ""
+                if label == "duckdb":
+                    duck = json.loads(out)
+                elif found := re.search(r"\((\d+\.\d+)s\)$", out.strip()):
+                    inside = f" (the hour itself {found.group(1)}s)"
+                print(f"run {i + 1} {label}: {wall:.2f}s wall{inside}, {cpu:.2f}s cpu, {rss} MB peak rss, "
+                      f"load {os.getloadavg()[0]:.2f}", flush=True)
+        check(url, duck)
+    batch_s = statistics.median(r[0] for r in runs["batch"])
+    duck_s = statistics.median(r[0] for r in runs["duckdb"])
+    print(f"median cpu_s: batch {statistics.median(r[1] for r in runs['batch']):.2f}, "
+          f"duckdb {statistics.median(r[1] for r in runs['duckdb']):.2f}; "
+          f"duckdb peak rss {max(r[2] for r in runs['duckdb'])} MB")
+    print(f"batch: events={args.events} batch_s={batch_s:.2f} duckdb_s={duck_s:.2f} "
+          f"vs_duckdb={duck_s / batch_s:.2f} rss_mb={max(r[2] for r in runs['batch'])}")
+
+
+def check(url: str, duck: dict[str, int]) -> None:
+    """The batch job's tables must say what DuckDB computed."""
+    with psycopg.connect(url) as conn:
+        by_type = dict(conn.execute("SELECT type, count(*) FROM bytes_hourly GROUP BY type").fetchall())
+        [(violations,)] = conn.execute("SELECT count(*) FROM user_quota_limit").fetchall()
+        [(unknown, total)] = conn.execute("SELECT unknown_user_events, batch_bytes FROM batch_runs").fetchall()
+    ours = {"users": by_type["user_total_bytes"], "antennas": by_type["antenna_total_bytes"],
+            "apps": by_type["app_total_bytes"], "violations": violations, "unknown": unknown, "bytes": total}
+    print(f"results agree: {ours == duck} (batch {ours}, duckdb {duck})")
+    if ours != duck:
+        raise SystemExit("batch and DuckDB disagree")
+
+
+def drop_database(server: str, name: str) -> None:
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+if __name__ == "__main__":
+    main()

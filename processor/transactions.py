@@ -1,0 +1,54 @@
+"""One reconnecting PostgreSQL connection and transactions that retry conflicts and map outages."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import psycopg
+from pydantic import SecretStr
+
+from common.db import connect
+from common.errors import DatabaseUnavailable
+
+from .metrics import Metrics
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+RETRIES_ON_CONFLICT = 5
+
+
+class Database:
+    """Runs units of work in transactions; a lost connection is reopened on the next one."""
+
+    def __init__(self, url: SecretStr, metrics: Metrics) -> None:
+        self._url, self._metrics = url, metrics
+        self._conn: psycopg.Connection[Any] | None = None
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = connect(self._url, autocommit=True)
+        return self._conn
+
+    def transaction(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(conn, *args)`` committed as one transaction, or ``DatabaseUnavailable``."""
+        for attempt in range(RETRIES_ON_CONFLICT):
+            try:
+                conn = self._connection()
+                with conn.transaction():
+                    result = work(conn, *args)
+                    commit_started = time.perf_counter()
+                self._metrics.commit_seconds.observe(time.perf_counter() - commit_started)
+                return result
+            except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
+                log.info("transaction conflict, retrying (attempt %d)", attempt + 1)
+            except psycopg.OperationalError as e:
+                self.close()
+                raise DatabaseUnavailable(f"PostgreSQL failed during a batch: {e}") from e
+        raise DatabaseUnavailable("PostgreSQL kept reporting conflicts; giving up this batch")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()

@@ -1,0 +1,121 @@
+"""Fixtures of the serving tests: a database holding pipeline output, and a running Superset.
+
+Superset lives in its own virtualenv (SUPERSET_VENV, default .venv-superset, made by
+serving/install.sh). Without it the Superset and browser tests are skipped, except in CI (CI set),
+where a missing install is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from devstack.ports import free_port
+from provision.run import run as provision
+from provision.settings import ProvisionSettings
+
+from ..services import unique
+from . import pipeline_data
+
+REPO = Path(__file__).resolve().parents[2]
+SEED_RANGE = "2022-10-29T13:00:00 : 2022-10-29T18:00:00"
+QUOTA_HOUR = "2022-10-29T17:00:00 : 2022-10-29T18:00:00"
+
+
+def superset_python() -> Path:
+    """Python of Superset's virtualenv (it also has Playwright), or skip/fail when it is missing."""
+    venv = Path(os.environ.get("SUPERSET_VENV", REPO / ".venv-superset")).absolute()
+    if (venv / "bin" / "superset").exists() and Path("/usr/bin/chromium").exists():
+        return venv / "bin" / "python"
+    reason = f"Superset virtualenv {venv} or /usr/bin/chromium missing: run serving/install.sh"
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@dataclass(frozen=True)
+class Served:
+    database_url: str
+    expected: dict[str, Any]
+    base: str
+    username: str
+    password: str
+    env: dict[str, str]
+
+
+def provisioned_database(postgres_url: str) -> str:
+    """A new database with the pipeline's tables and users, and the read-only role."""
+    name = unique("serving")
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = urlsplit(postgres_url)._replace(path="/" + name).geturl()
+    provision(ProvisionSettings(database_url=url), say=lambda _: None)
+    return url
+
+
+@pytest.fixture(scope="session")
+def pipeline_database(postgres_url: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A database holding 13h-17h of pipeline output, and what was written."""
+    url = provisioned_database(postgres_url)
+    expected = pipeline_data.write(url)
+    yield url, expected
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(urlsplit(url).path[1:])))
+
+
+def _wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"Superset exited {server.returncode}: {log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(base + "/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    raise RuntimeError(f"Superset not healthy after {timeout}s: {log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def superset(pipeline_database: tuple[str, dict[str, Any]]) -> Iterator[Served]:
+    """`python -m serving setup`, then `serve` on a free loopback port, against the pipeline database."""
+    python = superset_python()
+    url, expected = pipeline_database
+    home = Path(tempfile.mkdtemp(prefix="test-superset-"))
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "SUPERSET_VENV": str(python.parent.parent),
+           "SUPERSET_HOME": str(home), "ADMIN_PASSWORD": "test-admin-pw", "READER_PASSWORD": "test-reader-pw",
+           "SPEED_TIME_RANGE": SEED_RANGE, "BATCH_TIME_RANGE": SEED_RANGE, "QUOTA_HOUR_RANGE": QUOTA_HOUR,
+           "SUPERSET_PORT": str(port), "SUPERSET_WORKERS": "2"}
+    done = subprocess.run([sys.executable, "-m", "serving", "setup"], env=env, capture_output=True,
+                          text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    log = home / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "serving", "serve"], env=env, stdout=out,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base, server, log)
+        yield Served(url, expected, base, "admin", "test-admin-pw", env)
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
