@@ -22,7 +22,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common.schema import METRIC_TYPES  # noqa: E402  (first: it quiets a dependency's import warning)
+from common.kafka import CONSUMER_TUNING  # noqa: E402  (first: it quiets a dependency's import warning)
+from common.schema import METRIC_TYPES  # noqa: E402
 
 import orjson  # noqa: E402
 import psycopg  # noqa: E402
@@ -33,7 +34,7 @@ from quixstreams.sinks import BatchingSink, SinkBatch  # noqa: E402
 
 def bare(brokers: str, topic: str, events: int) -> None:
     consumer = Consumer({"bootstrap.servers": brokers, "group.id": f"bare-{uuid.uuid4().hex}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False, **CONSUMER_TUNING})
     consumer.subscribe([topic])
     loads, seen = orjson.loads, 0
     while seen < events:
@@ -54,8 +55,8 @@ def _app(brokers: str, state: str, stop_after: int, count_topics: set[str] | Non
                 app.stop()
 
     app = Application(broker_address=brokers, consumer_group=f"quix-{uuid.uuid4().hex}",
-                      auto_offset_reset="earliest", state_dir=state, loglevel="WARNING",
-                      on_message_processed=processed)
+                      auto_offset_reset="earliest", state_dir=state, loglevel="ERROR",
+                      on_message_processed=processed, consumer_extra_config=dict(CONSUMER_TUNING))
     return app
 
 
@@ -96,7 +97,7 @@ def quix_idiomatic(brokers: str, topic: str, events: int, url: str) -> None:
             (grouped.apply(lambda v: v["bytes"])
              .tumbling_window(timedelta(minutes=5)).sum().current()
              .sink(UpsertSink(url, kind)))
-        repartition.update(t for t in app._topic_manager.topics if t.startswith("repartition"))  # noqa: SLF001
+        repartition.update(app._topic_manager.repartition_topics)  # noqa: SLF001
         app.run()
 
 

@@ -36,3 +36,7 @@ class LakeError(PipelineError):
 
 class DevStackError(PipelineError):
     """A local development service (Kafka, PostgreSQL) failed to start or stop."""
+
+
+class ReplayRequired(PipelineError):
+    """A batch could not be applied: consumption must resume from the offsets PostgreSQL holds."""

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_INVALID, TopicPartition
+from pydantic import SecretStr
 from quixstreams import Application
+from quixstreams.exceptions import PartitionAssignmentError
 
 from common import schema
 from common.db import connect
-from common.errors import ConfigError
-from common.kafka import ensure_topic
+from common.errors import ConfigError, DatabaseUnavailable, PipelineError, ReplayRequired
+from common.kafka import CONSUMER_TUNING, ensure_topic
 
 from .dlq import DeadLetters
 from .metrics import Metrics, serve
 from .publisher import Publisher
 from .settings import ProcessorSettings
-from .sink import Backoff, SpeedLayerSink
+from .sink import SpeedLayerSink
+from .store import next_offsets
+from .supervise import Backoff, Stopping
 from .transactions import Database
 from .writer import CheckpointWriter
 
@@ -30,15 +37,58 @@ def check_database(settings: ProcessorSettings) -> None:
         raise ConfigError("table processor_offsets is missing: run `python -m provision` first")
 
 
+class ResumingApplication(Application):
+    """A Quix application that starts every assigned partition where PostgreSQL says it stopped.
+
+    Overrides Quix's (private) assignment hook, pinned to quixstreams 3.28: the offsets committed
+    in the same transaction as the totals are the truth, Kafka's committed offsets only a hint.
+    """
+
+    def __init__(self, *args: Any, resume_offsets: Callable[[list[tuple[str, int]]], dict[tuple[str, int], int]],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._resume_offsets = resume_offsets
+        # A partition PostgreSQL has never seen starts at the beginning (not at a Kafka commit that
+        # may cover a batch that failed); with "latest", Kafka's own position decides.
+        self._unseen = OFFSET_BEGINNING if kwargs.get("auto_offset_reset") == "earliest" else OFFSET_INVALID
+
+    def _on_assign(self, consumer: Any, topic_partitions: list[TopicPartition]) -> None:
+        if topic_partitions:
+            known = self._resume_offsets([(tp.topic, tp.partition) for tp in topic_partitions])
+            for tp in topic_partitions:
+                tp.offset = known.get((tp.topic, tp.partition), self._unseen)
+            log.info("assigned %s", ", ".join(f"{tp.topic}[{tp.partition}]@{tp.offset}" for tp in topic_partitions))
+        super()._on_assign(consumer, topic_partitions)
+
+
+def resume_offsets(url: SecretStr) -> Callable[[list[tuple[str, int]]], dict[tuple[str, int], int]]:
+    """Reads ``processor_offsets`` for the partitions being assigned (its own short connection)."""
+    def read(partitions: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        with connect(url) as conn:
+            return next_offsets(conn, partitions)
+    return read
+
+
+def wait_for_database(url: SecretStr, backoff: Backoff, stopping: Stopping) -> None:
+    """Sleep with backoff until PostgreSQL accepts connections again (or a stop is asked)."""
+    while not stopping.wait(backoff.next()):
+        try:
+            connect(url, timeout=5).close()
+            return
+        except DatabaseUnavailable as e:
+            log.warning("still waiting: %s", e)
+
+
 def build_application(settings: ProcessorSettings, sink: SpeedLayerSink, metrics: Metrics) -> Application:
     """A Quix app reading raw bytes (parsing happens per batch in the sink) into the sink."""
-    app = Application(
+    app = ResumingApplication(
         broker_address=settings.kafka_brokers, consumer_group=settings.consumer_group,
         auto_offset_reset=settings.auto_offset_reset, commit_interval=settings.commit_interval,
         commit_every=settings.commit_every, loglevel=None, auto_create_topics=False,
         use_changelog_topics=False, state_dir=str(settings.data_dir / "state"),
         broker_availability_timeout=0,  # outages: wait and retry, never give up
-        consumer_extra_config={"statistics.interval.ms": 2000, "stats_cb": metrics.on_stats},
+        consumer_extra_config={**CONSUMER_TUNING, "statistics.interval.ms": 2000, "stats_cb": metrics.on_stats},
+        resume_offsets=resume_offsets(settings.database_url),
     )
     topic = app.topic(settings.kafka_topic, value_deserializer="bytes", key_deserializer="bytes")
     app.dataframe(topic).sink(sink)
@@ -46,7 +96,7 @@ def build_application(settings: ProcessorSettings, sink: SpeedLayerSink, metrics
 
 
 def run(settings: ProcessorSettings) -> None:
-    """Consume until SIGTERM/SIGINT; then commit, publish staged events and exit."""
+    """Consume until SIGTERM/SIGINT; after a failed batch, wait and resume from PostgreSQL's offsets."""
     check_database(settings)
     for topic in (settings.kafka_topic, settings.kafka_dlq_topic):
         ensure_topic(settings.kafka_brokers, topic, settings.partitions)
@@ -58,11 +108,23 @@ def run(settings: ProcessorSettings) -> None:
                           flush_rows=settings.lake_flush_rows, flush_seconds=settings.lake_flush_seconds)
     writer = CheckpointWriter(database=database, data_dir=settings.data_dir, dead_letters=dead_letters,
                               metrics=metrics, publisher=publisher)
-    sink = SpeedLayerSink(writer, metrics, Backoff(settings.retry_max_seconds))
-    app = build_application(settings, sink, metrics)
+    backoff, stopping = Backoff(settings.retry_max_seconds), Stopping()
     log.info("consuming %s as group %s; lake in %s", settings.kafka_topic, settings.consumer_group, settings.lake_dir)
     try:
-        app.run()
+        while not stopping.is_set():
+            sink = SpeedLayerSink(writer, metrics)
+            try:
+                build_application(settings, sink, metrics).run()
+                sink.settle()
+                break
+            except (ReplayRequired, PartitionAssignmentError) as e:
+                if isinstance(e, PartitionAssignmentError) and not isinstance(e.__cause__, PipelineError):
+                    raise
+                log.warning("%s; retrying", e.__cause__ if isinstance(e, PartitionAssignmentError) else e)
+                stopping.watch()
+                wait_for_database(settings.database_url, backoff, stopping)
+            finally:
+                sink.close()
         metrics.set_ready(False)
         publisher.publish_all()
         log.info("stopped cleanly: totals committed, staged events published")

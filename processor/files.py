@@ -31,10 +31,10 @@ def commit_temp(tmp: Path, final: Path) -> None:
     fsync_dir(final.parent)
 
 
-def write_parquet_atomically(table: pa.Table, final: Path, tmp: Path) -> None:
+def write_parquet_atomically(table: pa.Table, final: Path, tmp: Path, compression: str = "zstd") -> None:
     """Readers see either no file or the whole file at ``final``."""
     tmp.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, tmp, compression="zstd", row_group_size=1_000_000)
+    pq.write_table(table, tmp, compression=compression, row_group_size=1_000_000)
     commit_temp(tmp, final)
 
 

@@ -12,10 +12,11 @@ from typing import Annotated
 
 import msgspec
 import pyarrow as pa
-import pyarrow.compute as pc
 from msgspec import Meta
 
 from common.lake import EVENT_SCHEMA
+
+from .fast_parse import decode_clean_batch, timestamps_from_seconds
 
 MAX_EPOCH = 253_402_300_800  # 10000-01-01: beyond it a timestamp cannot be a date
 Timestamp = Annotated[int, Meta(ge=0, lt=MAX_EPOCH)] | Annotated[float, Meta(ge=0, lt=MAX_EPOCH)]
@@ -85,21 +86,15 @@ def _decode_one_by_one(values: list[bytes | None], offsets: list[int]) -> tuple[
 
 
 def _timestamps(values: list[int | float]) -> pa.Array:
-    seconds = pa.array(values)
-    if pa.types.is_integer(seconds.type):
-        micros = pc.multiply(seconds.cast(pa.int64()), 1_000_000)
-    else:
-        micros = pc.round(pc.multiply(seconds.cast(pa.float64()), 1e6)).cast(pa.int64())
-    return micros.cast(pa.timestamp("us", tz="UTC"))
+    return timestamps_from_seconds(pa.array(values))
 
 
 def parse_batch(values: list[bytes | None], offsets: list[int]) -> Parsed:
-    """Decode every value; the common all-valid batch takes one fast pass."""
-    try:
-        events = [_decode(v) for v in values]  # type: ignore[arg-type]
-        good, rejects = offsets, []
-    except (msgspec.DecodeError, msgspec.ValidationError, TypeError):
-        events, good, rejects = _decode_one_by_one(values, offsets)
+    """Decode every value; a batch of only valid, single-line objects takes the vectorized path."""
+    table = decode_clean_batch(values)
+    if table is not None:
+        return Parsed(table, offsets, [])
+    events, good, rejects = _decode_one_by_one(values, offsets)
     table = pa.Table.from_arrays([
         _timestamps([e.timestamp for e in events]) if events else pa.array([], EVENT_SCHEMA.field(0).type),
         pa.array([e.id for e in events], pa.string()),

@@ -1,46 +1,40 @@
-"""The Quix sink: buffers raw values per partition, hands each partition's batch to the writer.
+"""The Quix sink: buffers raw values per partition and applies each checkpoint on a worker thread.
 
-Per message it only appends the value and offset to two lists; everything else happens once per
-batch at Quix's checkpoint. An outage becomes ``SinkBackpressureError``: Quix pauses, seeks back
-to the last commit and replays, and the writer skips what was already applied.
+Per message it only appends the value and offset to two lists. At Quix's checkpoint, ``flush``
+waits for the previous checkpoint's batch (applied on the worker while Quix kept consuming), then
+hands over the new one: JSON parsing, Parquet and PostgreSQL work (which mostly release the GIL)
+overlap with Quix's per-message loop. Kafka's committed offset may therefore run one checkpoint
+ahead of PostgreSQL; that is safe because PostgreSQL's offsets are the truth: every assignment
+starts there (``app.ResumingApplication``). After a failed batch the sink refuses everything
+until the application is rebuilt (``ReplayRequired``), so nothing is ever applied past a gap.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from quixstreams.sinks import BaseSink, SinkBackpressureError
+from quixstreams.sinks import BaseSink
 
-from common.errors import BrokerUnavailable, DatabaseUnavailable
+from common.errors import BrokerUnavailable, DatabaseUnavailable, ReplayRequired
 
 from .metrics import Metrics
-from .writer import CheckpointWriter
+from .writer import Batch, CheckpointWriter, TopicPartition
 
 log = logging.getLogger(__name__)
-
-
-class Backoff:
-    """Exponential delays: 0.5 s doubling up to ``maximum``, reset by a success."""
-
-    def __init__(self, maximum: float) -> None:
-        self.maximum, self._next = maximum, 0.5
-
-    def next(self) -> float:
-        delay, self._next = self._next, min(self._next * 2, self.maximum)
-        return delay
-
-    def reset(self) -> None:
-        self._next = 0.5
 
 
 class SpeedLayerSink(BaseSink):
     """Lake + 5-minute totals, exactly once, for every partition this process is assigned."""
 
-    def __init__(self, writer: CheckpointWriter, metrics: Metrics, backoff: Backoff) -> None:
+    def __init__(self, writer: CheckpointWriter, metrics: Metrics) -> None:
         super().__init__()
-        self._writer, self._metrics, self._backoff = writer, metrics, backoff
-        self._buffers: dict[tuple[str, int], tuple[list[bytes | None], list[int]]] = {}
+        self._writer, self._metrics = writer, metrics
+        self._buffers: dict[TopicPartition, Batch] = {}
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="apply")
+        self._pending: Future[None] | None = None
+        self._failure: Exception | None = None
 
     def setup(self) -> None:
         self._metrics.set_ready(True)
@@ -54,19 +48,27 @@ class SpeedLayerSink(BaseSink):
         buffer[1].append(offset)
 
     def flush(self) -> None:
-        try:
-            if self._buffers:
-                self._writer.write(self._buffers)
-        except (DatabaseUnavailable, BrokerUnavailable) as e:
-            delay = self._backoff.next()
-            self._metrics.set_ready(False)
-            self._metrics.retries.inc()
-            log.warning("%s; pausing %.1fs, then replaying from the last commit", e, delay)
-            raise SinkBackpressureError(retry_after=delay) from e
-        finally:
-            self._buffers.clear()
-        self._backoff.reset()
-        self._metrics.set_ready(True)
+        batches, self._buffers = self._buffers, {}
+        self.settle()
+        if batches:
+            self._pending = self._worker.submit(self._writer.write, batches)
+
+    def settle(self) -> None:
+        """Wait for the batch in flight; raise ``ReplayRequired`` if it (or an earlier one) failed."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            try:
+                pending.result()
+                self._metrics.set_ready(True)
+            except (DatabaseUnavailable, BrokerUnavailable) as e:
+                self._failure = e
+                self._metrics.set_ready(False)
+                self._metrics.retries.inc()
+        if self._failure is not None:
+            raise ReplayRequired(f"{self._failure}; resuming from PostgreSQL's offsets") from self._failure
 
     def on_paused(self) -> None:
         self._buffers.clear()
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=True)

@@ -59,5 +59,6 @@ class StagingArea:
     def stage(self, first: int, last: int, events: pa.Table) -> StagedFile:
         """Write one batch's events durably under its offset range."""
         path = self.folder / f"{first:020d}-{last:020d}.parquet"
-        write_parquet_atomically(events, path, self.temp_for(path))
+        # Staged files are read once, by the publish: fast compression, the lake gets zstd.
+        write_parquet_atomically(events, path, self.temp_for(path), compression="lz4")
         return StagedFile(first, last, path)

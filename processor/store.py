@@ -43,12 +43,19 @@ def add_totals(conn: psycopg.Connection[Any], totals: pl.DataFrame) -> None:
     conn.execute(sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (window_start BIGINT, id TEXT, type TEXT, "
                          "value BIGINT) ON COMMIT DELETE ROWS").format(_STAGE))
     with conn.cursor() as cur, cur.copy(sql.SQL(
-            "COPY {} (window_start, id, type, value) FROM STDIN").format(_STAGE)) as copy:
-        for row in totals.iter_rows():
-            copy.write_row(row)
+            "COPY {} (window_start, id, type, value) FROM STDIN (FORMAT csv)").format(_STAGE)) as copy:
+        copy.write(totals.select("window", "id", "type", "value").write_csv(include_header=False))
     conn.execute(sql.SQL(
         "INSERT INTO {bytes} (timestamp, id, value, type) "
         "SELECT to_timestamp(window_start) AT TIME ZONE 'UTC', id, value, type FROM {stage} "
         "ORDER BY window_start, type, id "
         "ON CONFLICT (timestamp, type, id) DO UPDATE SET value = {bytes}.value + EXCLUDED.value"
     ).format(bytes=_BYTES, stage=_STAGE))
+
+
+def next_offsets(conn: psycopg.Connection[Any], partitions: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """``next_offset`` of the given partitions that have one."""
+    wanted = set(partitions)
+    rows = conn.execute(sql.SQL("SELECT topic, partition, next_offset FROM {} WHERE topic = ANY(%s)")
+                        .format(_OFFSETS), (sorted({t for t, _ in wanted}),)).fetchall()
+    return {(t, p): int(n) for t, p, n in rows if (t, p) in wanted}

@@ -51,3 +51,34 @@ def test_a_batch_of_only_rejects_gives_an_empty_table_with_the_lake_schema() -> 
     parsed = parse_batch([b"x", None], [0, 1])
     assert parsed.events.num_rows == 0 and len(parsed.rejects) == 2
     assert parsed.events.schema.names == ["timestamp", "id", "antenna_id", "bytes", "app"]
+
+
+def test_a_clean_batch_takes_the_vectorized_path_and_matches_the_careful_one() -> None:
+    from processor.fast_parse import decode_clean_batch
+    from processor.parse import _decode_one_by_one
+
+    values = [f'{{"bytes":{i},"timestamp":{1667048400 + i}{".25" if i % 3 else ""},"app":"A{i % 4}",'
+              f'"id":"u{i}","antenna_id":"a{i % 7}","extra":{{"k":[1]}}}}'.encode() for i in range(500)]
+    fast = decode_clean_batch(values)  # type: ignore[arg-type]
+    assert fast is not None
+    careful = parse_batch([*values, b"x"], list(range(501)))  # one reject forces the careful path
+    assert careful.rejects and fast.equals(careful.events)
+    assert _decode_one_by_one(values, list(range(500)))[2] == []  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("batch", [
+    [GOOD + b"," + GOOD, b""],  # two objects in one message, and an empty one: counts would match
+    [GOOD, b'{\n"bytes":1,"timestamp":1,"app":"X","id":"u","antenna_id":"a"}'],  # a newline inside
+    [GOOD, b'{"bytes":1,"timestamp":1,"app":"X","id":"u","antenna_id":"a"} '],  # not ending in }
+    [GOOD, None],
+])
+def test_the_vectorized_path_refuses_any_batch_where_rows_could_misalign(batch: list[bytes | None]) -> None:
+    from processor.fast_parse import decode_clean_batch
+
+    assert decode_clean_batch(batch) is None
+
+
+def test_a_valid_message_with_a_newline_inside_is_still_accepted() -> None:
+    pretty = b'{\n  "bytes": 1, "timestamp": 1667048400,\n  "app": "X", "id": "u", "antenna_id": "a"\n}'
+    parsed = parse_batch([GOOD, pretty], [0, 1])
+    assert parsed.rejects == [] and parsed.events.num_rows == 2

@@ -111,4 +111,4 @@ def test_a_postgres_restart_mid_stream_loses_nothing(
     finish(p, run)
     assert database_totals(p["url"]) == expected_totals(events)
     assert lake_events(p["data"]) == expected_lake(events)
-    assert "pausing" in p["log"].read_text()
+    assert "retrying" in p["log"].read_text()
