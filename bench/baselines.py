@@ -22,14 +22,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common.kafka import CONSUMER_TUNING  # noqa: E402  (first: it quiets a dependency's import warning)
-from common.schema import METRIC_TYPES  # noqa: E402
+import orjson
+import psycopg
+from confluent_kafka import Consumer
+from quixstreams import Application
+from quixstreams.sinks import BatchingSink, SinkBatch
 
-import orjson  # noqa: E402
-import psycopg  # noqa: E402
-from confluent_kafka import Consumer  # noqa: E402
-from quixstreams import Application  # noqa: E402
-from quixstreams.sinks import BatchingSink, SinkBatch  # noqa: E402
+from common.kafka import CONSUMER_TUNING
+from common.schema import METRIC_TYPES
 
 
 def bare(brokers: str, topic: str, events: int) -> None:
@@ -97,7 +97,7 @@ def quix_idiomatic(brokers: str, topic: str, events: int, url: str) -> None:
             (grouped.apply(lambda v: v["bytes"])
              .tumbling_window(timedelta(minutes=5)).sum().current()
              .sink(UpsertSink(url, kind)))
-        repartition.update(app._topic_manager.repartition_topics)  # noqa: SLF001
+        repartition.update(app._topic_manager.repartition_topics)
         app.run()
 
 

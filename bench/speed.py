@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import psycopg  # noqa: E402
 import pyarrow.dataset as ds  # noqa: E402
 
 from common.kafka import ensure_topic  # noqa: E402
@@ -80,11 +81,12 @@ def processor(brokers: str, topic: str, events: int, server_url: str) -> tuple[f
         started = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "processor"], env=env, cwd=ROOT)
         rss = 0.0
-        while (query(url, "SELECT coalesce(sum(next_offset), 0) FROM processor_offsets")[0][0] or 0) < events:
-            rss = max(rss, peak_rss_mb(proc.pid))
-            if proc.poll() is not None:
-                raise SystemExit(f"processor exited early with {proc.returncode}")
-            time.sleep(0.05)
+        with psycopg.connect(url, autocommit=True) as conn:
+            while conn.execute("SELECT coalesce(sum(next_offset), 0) FROM processor_offsets").fetchone()[0] < events:  # type: ignore[index]
+                rss = max(rss, peak_rss_mb(proc.pid))
+                if proc.poll() is not None:
+                    raise SystemExit(f"processor exited early with {proc.returncode}")
+                time.sleep(0.2)
         proc.terminate()
         while proc.poll() is None:
             rss = max(rss, peak_rss_mb(proc.pid))
@@ -120,7 +122,8 @@ def main() -> None:
             seconds, peak = processor(brokers, topic, args.events, server_url)
             runs["processor"].append(seconds)
             rss.append(peak)
-            print(f"  run {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in runs.items()) + f", rss {peak:.0f} MB", flush=True)
+            laps = ", ".join(f"{k} {v[-1]:.2f}s" for k, v in runs.items())
+            print(f"  run {r + 1}: {laps}, rss {peak:.0f} MB", flush=True)
         url = create_database(server_url)
         provision(ProvisionSettings(database_url=url), say=lambda _: None)
         quix_seconds = baseline("quix-idiomatic", brokers, small_topic, small, url)

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import pyarrow as pa
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_INVALID, TopicPartition
 from pydantic import SecretStr
 from quixstreams import Application
@@ -98,6 +99,8 @@ def build_application(settings: ProcessorSettings, sink: SpeedLayerSink, metrics
 def run(settings: ProcessorSettings) -> None:
     """Consume until SIGTERM/SIGINT; after a failed batch, wait and resume from PostgreSQL's offsets."""
     check_database(settings)
+    # Arrow's default (jemalloc) pool keeps freed batch memory; the system allocator returns it.
+    pa.set_memory_pool(pa.system_memory_pool())
     for topic in (settings.kafka_topic, settings.kafka_dlq_topic):
         ensure_topic(settings.kafka_brokers, topic, settings.partitions)
     metrics = Metrics()
