@@ -1,6 +1,7 @@
 # The two commands a new user needs:
 #   make test   install what is missing (apt, pip, Maven) and run the whole test suite
-#   make demo   start local Kafka + PostgreSQL, provision, and run the pipeline on simulated data
+#   make demo   start local Kafka + PostgreSQL, provision, run the speed and batch layers on the
+#               course's simulated 13h-17h, and serve the dashboards
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
@@ -9,13 +10,14 @@ PYTEST_ARGS ?=
 
 install:
 	./devstack/install.sh
+	./serving/install.sh
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy common devstack provision simulator processor batch
+	$(VENV)/bin/mypy common devstack provision simulator processor batch serving
 
 up: install
 	$(PY) -m devstack up
@@ -24,7 +26,7 @@ down:
 	$(PY) -m devstack down
 
 demo: up
-	./devstack/demo.sh
+	$(PY) -m devstack.demo
 
 clean:
 	rm -rf data report.html

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -107,6 +108,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--idiomatic-events", type=int, default=None, help="default: events / 20")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the services we started on the way out
     small = args.idiomatic_events or max(args.events // 20, 1000)
     print(f"speed benchmark: {args.events:,} events, {args.repeat} repeats; idiomatic Quix on {small:,}; "
           f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}", flush=True)

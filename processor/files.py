@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.ipc
 
 
 def fsync_dir(folder: Path) -> None:
@@ -31,11 +31,20 @@ def commit_temp(tmp: Path, final: Path) -> None:
     fsync_dir(final.parent)
 
 
-def write_parquet_atomically(table: pa.Table, final: Path, tmp: Path, compression: str = "zstd") -> None:
-    """Readers see either no file or the whole file at ``final``."""
+def write_ipc_atomically(table: pa.Table, final: Path, tmp: Path) -> None:
+    """Same, as an Arrow IPC file (LZ4): cheap to write, and read back without decoding."""
     tmp.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, tmp, compression=compression, row_group_size=1_000_000)
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(
+            sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
+        writer.write_table(table)
     commit_temp(tmp, final)
+
+
+def read_ipc(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """A staged Arrow IPC file (memory-mapped)."""
+    with pa.memory_map(str(path)) as source:
+        table = pa.ipc.open_file(source).read_all()
+    return table.select(columns) if columns else table
 
 
 def write_text_atomically(text: str, final: Path, tmp: Path) -> None:

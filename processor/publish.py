@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from common.lake import EVENT_SCHEMA, hour_dir
 
-from .files import commit_temp, remove, write_text_atomically
+from .files import commit_temp, read_ipc, remove, write_text_atomically
 from .staging import StagingArea
 
 MANIFEST = "_publish.json"
@@ -36,7 +36,7 @@ def _plan(area: StagingArea, lake: Path, topic: str, partition: int) -> Plan | N
         return None
     hours: set[int] = set()
     for f in files:
-        hours.update(pc.unique(_hours(pq.read_table(f.path, columns=["timestamp"]))).to_pylist())
+        hours.update(pc.unique(_hours(read_ipc(f.path, ["timestamp"]))).to_pylist())
     name = f"part-{topic}-{partition}-{files[0].first:020d}-{files[-1].last:020d}.parquet"
     return {
         "inputs": [f.path.name for f in files],
@@ -52,7 +52,7 @@ def _write_outputs(area: StagingArea, inputs: list[str], outputs: dict[int, Path
     writers: dict[int, pq.ParquetWriter] = {}
     try:
         for name in inputs:
-            table = pq.read_table(area.folder / name, schema=EVENT_SCHEMA)
+            table = read_ipc(area.folder / name)
             hours = _hours(table)
             for h in pc.unique(hours).to_pylist():
                 if h not in writers:

@@ -1,6 +1,6 @@
 """The staging area: one Parquet file per committed batch, per (topic, partition), before the lake.
 
-``$DATA_DIR/staging/<topic>/<partition>/<first offset>-<last offset>.parquet``. A file is
+``$DATA_DIR/staging/<topic>/<partition>/<first offset>-<last offset>.arrow`` (Arrow IPC, LZ4). A file is
 *committed* once ``processor_offsets.next_offset`` is past its last offset; files at or beyond
 it, and every temporary file of the partition, are leftovers of a crash: they are discarded under
 the partition's lock before any write.
@@ -16,9 +16,9 @@ import pyarrow as pa
 
 from common import schema
 
-from .files import remove, write_parquet_atomically
+from .files import remove, write_ipc_atomically
 
-_NAME = re.compile(r"^(\d{20})-(\d{20})\.parquet$")
+_NAME = re.compile(r"^(\d{20})-(\d{20})\.arrow$")
 
 
 @dataclass(frozen=True, order=True)
@@ -58,7 +58,7 @@ class StagingArea:
 
     def stage(self, first: int, last: int, events: pa.Table) -> StagedFile:
         """Write one batch's events durably under its offset range."""
-        path = self.folder / f"{first:020d}-{last:020d}.parquet"
-        # Staged files are read once, by the publish: fast compression, the lake gets zstd.
-        write_parquet_atomically(events, path, self.temp_for(path), compression="lz4")
+        path = self.folder / f"{first:020d}-{last:020d}.arrow"
+        # Staged files are read once, by the publish: Arrow IPC costs no encoding; the lake gets Parquet.
+        write_ipc_atomically(events, path, self.temp_for(path))
         return StagedFile(first, last, path)

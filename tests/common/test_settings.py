@@ -11,7 +11,10 @@ import pytest
 from common.cli import add_settings_arguments, settings_from_args
 from common.errors import ConfigError
 from common.settings import DatabaseSettings, KafkaSettings, LakeSettings
+from batch.settings import BatchSettings
+from processor.settings import ProcessorSettings
 from provision.settings import ProvisionSettings
+from serving.settings import ServeSettings
 from simulator.settings import SimulatorSettings
 
 README = Path(__file__).parents[2] / "README.md"
@@ -60,8 +63,11 @@ def test_the_password_never_appears_in_the_settings_repr(monkeypatch: pytest.Mon
     assert "hunter2" not in repr(parse([]))
 
 
-@pytest.mark.parametrize("cls", [ProvisionSettings, SimulatorSettings])
-def test_every_setting_is_documented_in_the_readme(cls: type[KafkaSettings]) -> None:
-    documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", README.read_text()))
+@pytest.mark.parametrize(("cls", "readme"), [
+    (ProvisionSettings, README), (SimulatorSettings, README), (ProcessorSettings, README),
+    (BatchSettings, README), (ServeSettings, README.parent / "serving" / "README.md"),
+])
+def test_every_setting_is_documented_in_the_readme(cls: type[KafkaSettings], readme: Path) -> None:
+    documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", readme.read_text()))
     missing = {name.upper() for name in cls.model_fields} - documented
     assert not missing, f"settings missing from README: {sorted(missing)}"

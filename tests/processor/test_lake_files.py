@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import polars as pl
-import pyarrow.parquet as pq
 
 from processor.parse import parse_batch
 from processor.publish import MANIFEST, _execute, _plan, publish
@@ -50,8 +49,7 @@ def test_an_interrupted_publish_is_finished_without_duplicating_an_event(tmp_pat
     _execute(area, lake, plan)  # outputs written...
     area.stage(2, 2, events(T13 + 1))  # ...a new batch staged before the inputs were removed
     (area.folder / MANIFEST).write_text(json.dumps(plan))
-    for name in plan["inputs"]:
-        pq.write_table(events(T13, T13 + 3600), area.folder / name)  # inputs still there
+    area.stage(0, 1, events(T13, T13 + 3600))  # the inputs are still there
     publish(area, lake, "devices", 0)
     assert lake_rows(lake) == [("u0", 0, 13), ("u0", 0, 13), ("u1", 1, 14)]
 
@@ -61,7 +59,7 @@ def test_uncommitted_staged_files_and_temporary_files_are_discarded(tmp_path: Pa
     kept = area.stage(0, 9, events(T13))
     area.stage(10, 19, events(T13))
     area.tmp_folder.mkdir(parents=True, exist_ok=True)
-    (area.tmp_folder / "00000000000000000020-00000000000000000029.parquet.tmp").write_bytes(b"partial")
+    (area.tmp_folder / "00000000000000000020-00000000000000000029.arrow.tmp").write_bytes(b"partial")
     gone = area.discard_uncommitted(next_offset=10)
     assert [f.first for f in gone] == [10]
     assert area.files() == [kept] and list(area.tmp_folder.iterdir()) == []

@@ -17,8 +17,19 @@ from provision.settings import ProvisionSettings
 from ..helpers import consume_all
 from ..services import create_database, drop_database, unique
 from .harness import (
-    MALFORMED, T13, ProcessorRun, database_totals, encode, expected_lake, expected_totals, lake_events,
-    make_events, processor_env, produce, topic_ends, wait_caught_up,
+    MALFORMED,
+    T13,
+    ProcessorRun,
+    database_totals,
+    encode,
+    expected_lake,
+    expected_totals,
+    lake_events,
+    make_events,
+    processor_env,
+    produce,
+    topic_ends,
+    wait_caught_up,
 )
 
 pytestmark = pytest.mark.integration

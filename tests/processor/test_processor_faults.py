@@ -17,8 +17,17 @@ from provision.settings import ProvisionSettings
 
 from ..services import create_database, drop_database, unique
 from .harness import (
-    ProcessorRun, database_totals, encode, expected_lake, expected_totals, lake_events, make_events,
-    processor_env, produce, topic_ends, wait_caught_up,
+    ProcessorRun,
+    database_totals,
+    encode,
+    expected_lake,
+    expected_totals,
+    lake_events,
+    make_events,
+    processor_env,
+    produce,
+    topic_ends,
+    wait_caught_up,
 )
 
 pytestmark = pytest.mark.integration
