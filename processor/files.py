@@ -41,8 +41,8 @@ def write_ipc_atomically(table: pa.Table, final: Path, tmp: Path) -> None:
 
 
 def read_ipc(path: Path, columns: list[str] | None = None) -> pa.Table:
-    """A staged Arrow IPC file (memory-mapped)."""
-    with pa.memory_map(str(path)) as source:
+    """A staged Arrow IPC file (read, not memory-mapped: mapped pages would stay resident)."""
+    with pa.OSFile(str(path), "rb") as source:
         table = pa.ipc.open_file(source).read_all()
     return table.select(columns) if columns else table
 

@@ -22,6 +22,7 @@ from .staging import StagingArea
 
 MANIFEST = "_publish.json"
 _US_PER_HOUR = 3_600_000_000
+ROW_GROUP = 256 * 1024  # rows per Parquet row group: large enough for readers, bounded memory
 Plan = dict[str, dict[str, str] | list[str]]
 
 
@@ -48,21 +49,46 @@ def _temp(area: StagingArea, hour: int) -> Path:
     return area.tmp_folder / f"publish-{hour}.parquet.tmp"
 
 
+class _HourFile:
+    """One output file: staged rows gathered into row groups of about ``ROW_GROUP`` rows."""
+
+    def __init__(self, tmp: Path) -> None:
+        self._writer = pq.ParquetWriter(tmp, EVENT_SCHEMA, compression="zstd")
+        self._pending: list[pa.Table] = []
+        self._rows = 0
+
+    def add(self, table: pa.Table) -> None:
+        self._pending.append(table)
+        self._rows += table.num_rows
+        if self._rows >= ROW_GROUP:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            self._writer.write_table(pa.concat_tables(self._pending), row_group_size=self._rows)
+        self._pending, self._rows = [], 0
+
+    def close(self) -> None:
+        self._writer.close()
+
+
 def _write_outputs(area: StagingArea, inputs: list[str], outputs: dict[int, Path]) -> None:
-    writers: dict[int, pq.ParquetWriter] = {}
+    files: dict[int, _HourFile] = {}
+    area.tmp_folder.mkdir(parents=True, exist_ok=True)
     try:
         for name in inputs:
             table = read_ipc(area.folder / name)
             hours = _hours(table)
             for h in pc.unique(hours).to_pylist():
-                if h not in writers:
-                    area.tmp_folder.mkdir(parents=True, exist_ok=True)
-                    writers[h] = pq.ParquetWriter(_temp(area, h), EVENT_SCHEMA, compression="zstd")
-                writers[h].write_table(table.filter(pc.equal(hours, h)))
+                if h not in files:
+                    files[h] = _HourFile(_temp(area, h))
+                files[h].add(table.filter(pc.equal(hours, h)))
+        for f in files.values():
+            f.flush()
     finally:
-        for writer in writers.values():
-            writer.close()
-    for h in writers:
+        for f in files.values():
+            f.close()
+    for h in files:
         commit_temp(_temp(area, h), outputs[h])
 
 

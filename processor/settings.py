@@ -19,7 +19,7 @@ class ProcessorSettings(KafkaSettings, DatabaseSettings, LakeSettings):
         "earliest", description="Where a group without committed offsets starts.")
     partitions: int = Field(4, ge=1, description="Partitions for the topics if they must be created.")
     commit_interval: float = Field(2.0, gt=0, description="Seconds between checkpoints (totals committed).")
-    commit_every: int = Field(200_000, ge=0, description="Also checkpoint after this many messages (0: off).")
+    commit_every: int = Field(100_000, ge=0, description="Also checkpoint after this many messages (0: off).")
     lake_flush_seconds: float = Field(300.0, gt=0, description="Publish staged events to the lake at least this often.")
     lake_flush_rows: int = Field(5_000_000, ge=1, description="...or once a partition has staged this many events.")
     metrics_host: str = Field("127.0.0.1", description="Address of the metrics/readiness HTTP server.")
