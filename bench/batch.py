@@ -3,7 +3,7 @@
     python bench/batch.py --events 50000000 --repeat 3
 
 Writes one hour of the lake with pyarrow as the speed layer does (EVENT_SCHEMA, zstd, dictionary
-encoding, 1M-row groups, a handful of files), provisions a fresh database with the users, then
+encoding, 256k-row groups, a handful of files), provisions a fresh database with the users, then
 times in the same run, alternating the order: (a) ``python -m batch --hour ...`` end to end in a
 subprocess (interpreter start, lake checks, Polars streaming aggregation, user_metadata read,
 reconciliation and the one-transaction write to PostgreSQL) and (b) a DuckDB subprocess computing
@@ -133,7 +133,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--events", type=int, default=5_000_000)
     p.add_argument("--files", type=int, default=6)
-    p.add_argument("--row-group", type=int, default=1_000_000)
+    p.add_argument("--row-group", type=int, default=256 * 1024)  # as processor/publish.py writes them
     p.add_argument("--users", type=int, default=10_000)
     p.add_argument("--antennas", type=int, default=500)
     p.add_argument("--repeat", type=int, default=3)
