@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
 
 import pyarrow as pa
-from confluent_kafka import OFFSET_BEGINNING, OFFSET_INVALID, TopicPartition
 from pydantic import SecretStr
 from quixstreams import Application
 from quixstreams.exceptions import PartitionAssignmentError
@@ -20,9 +17,9 @@ from common.kafka import CONSUMER_TUNING, ensure_topic
 from .dlq import DeadLetters
 from .metrics import Metrics, serve
 from .publisher import Publisher
+from .resume import ResumingApplication, resume_offsets
 from .settings import ProcessorSettings
 from .sink import SpeedLayerSink
-from .store import next_offsets
 from .supervise import Backoff, Stopping
 from .transactions import Database
 from .writer import CheckpointWriter
@@ -36,38 +33,6 @@ def check_database(settings: ProcessorSettings) -> None:
         found = conn.execute("SELECT to_regclass(%s)", (schema.PROCESSOR_OFFSETS_TABLE,)).fetchone()
     if found is None or found[0] is None:
         raise ConfigError("table processor_offsets is missing: run `python -m provision` first")
-
-
-class ResumingApplication(Application):
-    """A Quix application that starts every assigned partition where PostgreSQL says it stopped.
-
-    Overrides Quix's (private) assignment hook, pinned to quixstreams 3.28: the offsets committed
-    in the same transaction as the totals are the truth, Kafka's committed offsets only a hint.
-    """
-
-    def __init__(self, *args: Any, resume_offsets: Callable[[list[tuple[str, int]]], dict[tuple[str, int], int]],
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._resume_offsets = resume_offsets
-        # A partition PostgreSQL has never seen starts at the beginning (not at a Kafka commit that
-        # may cover a batch that failed); with "latest", Kafka's own position decides.
-        self._unseen = OFFSET_BEGINNING if kwargs.get("auto_offset_reset") == "earliest" else OFFSET_INVALID
-
-    def _on_assign(self, consumer: Any, topic_partitions: list[TopicPartition]) -> None:
-        if topic_partitions:
-            known = self._resume_offsets([(tp.topic, tp.partition) for tp in topic_partitions])
-            for tp in topic_partitions:
-                tp.offset = known.get((tp.topic, tp.partition), self._unseen)
-            log.info("assigned %s", ", ".join(f"{tp.topic}[{tp.partition}]@{tp.offset}" for tp in topic_partitions))
-        super()._on_assign(consumer, topic_partitions)
-
-
-def resume_offsets(url: SecretStr) -> Callable[[list[tuple[str, int]]], dict[tuple[str, int], int]]:
-    """Reads ``processor_offsets`` for the partitions being assigned (its own short connection)."""
-    def read(partitions: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
-        with connect(url) as conn:
-            return next_offsets(conn, partitions)
-    return read
 
 
 def wait_for_database(url: SecretStr, backoff: Backoff, stopping: Stopping) -> None:
