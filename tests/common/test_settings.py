@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from batch.settings import BatchSettings
 from common.cli import add_settings_arguments, settings_from_args
 from common.errors import ConfigError
 from common.settings import DatabaseSettings, KafkaSettings, LakeSettings
-from batch.settings import BatchSettings
 from processor.settings import ProcessorSettings
 from provision.settings import ProvisionSettings
 from serving.settings import ServeSettings

@@ -22,6 +22,7 @@ from devstack.ports import free_port
 from ..helpers import query
 
 T13 = 1667048400  # 2022-10-29T13:00:00Z
+PARTITIONS = 4
 TYPES = {"id": "user_total_bytes", "antenna_id": "antenna_total_bytes", "app": "app_total_bytes"}
 MALFORMED = [b"", b"not json", b"[1,2,3]", b'{"bytes":1,"timestamp":1667048400,"app":"X","id":"u"}',
              b'{"bytes":-4,"timestamp":1667048400,"app":"X","id":"u","antenna_id":"a"}',

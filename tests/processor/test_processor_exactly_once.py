@@ -6,7 +6,6 @@ import random
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from ..helpers import consume_all
 from ..services import create_database, drop_database, unique
 from .harness import (
     MALFORMED,
+    PARTITIONS,
     T13,
     ProcessorRun,
     database_totals,
@@ -33,7 +33,6 @@ from .harness import (
 )
 
 pytestmark = pytest.mark.integration
-PARTITIONS = 4
 
 
 def scrape_until(port: int, needle: str, timeout: float = 15) -> str:
@@ -44,18 +43,6 @@ def scrape_until(port: int, needle: str, timeout: float = 15) -> str:
         if needle in text or time.monotonic() > deadline:
             return text
         time.sleep(0.5)
-
-
-@pytest.fixture
-def pipeline(kafka_brokers: str, postgres_url: str, new_topic: Callable[..., str], tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """A provisioned database, a 4-partition topic, a data folder: what one processor needs."""
-    url = create_database(postgres_url)
-    provision(ProvisionSettings(database_url=url), say=lambda _: None)
-    topic = new_topic(PARTITIONS, prefix="devices")
-    env = processor_env(kafka_brokers, topic, url, tmp_path / "data", unique("group"))
-    yield {"url": url, "topic": topic, "env": env, "data": tmp_path / "data", "brokers": kafka_brokers,
-           "log": tmp_path / "processor.log"}
-    drop_database(url)
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +112,8 @@ def test_log_lines_about_a_rejected_message_name_its_topic_partition_and_offset(
     assert f"dead-lettered {mixed_run['topic']}[" in log and "]@" in log
 
 
-def test_a_late_event_corrects_its_five_minute_row(pipeline: dict[str, Any]) -> None:
+def test_a_late_event_corrects_its_five_minute_row(new_pipeline: Callable[[], dict[str, Any]]) -> None:
+    pipeline = new_pipeline()
     on_time = {"bytes": 100, "timestamp": T13 + 10, "app": "A", "id": "u", "antenna_id": "x"}
     much_later = {"bytes": 1, "timestamp": T13 + 7200, "app": "A", "id": "u", "antenna_id": "x"}
     late = {"bytes": 5, "timestamp": T13 + 20, "app": "A", "id": "u", "antenna_id": "x"}

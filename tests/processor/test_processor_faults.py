@@ -5,18 +5,15 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from devstack.postgres import PostgresCluster
-from provision.run import run as provision
-from provision.settings import ProvisionSettings
 
-from ..services import create_database, drop_database, unique
 from .harness import (
+    PARTITIONS,
     ProcessorRun,
     database_totals,
     encode,
@@ -24,34 +21,12 @@ from .harness import (
     expected_totals,
     lake_events,
     make_events,
-    processor_env,
     produce,
     topic_ends,
     wait_caught_up,
 )
 
 pytestmark = pytest.mark.integration
-PARTITIONS = 4
-
-
-@pytest.fixture
-def new_pipeline(kafka_brokers: str, postgres_url: str, new_topic: Callable[..., str],
-                 tmp_path: Path) -> Iterator[Callable[[], dict[str, Any]]]:
-    """Factory: a provisioned database, a 4-partition topic and a data folder."""
-    urls: list[str] = []
-
-    def make() -> dict[str, Any]:
-        url = create_database(postgres_url)
-        urls.append(url)
-        provision(ProvisionSettings(database_url=url), say=lambda _: None)
-        topic = new_topic(PARTITIONS, prefix="devices")
-        data = tmp_path / unique("data")
-        return {"url": url, "topic": topic, "data": data, "brokers": kafka_brokers, "log": data.with_suffix(".log"),
-                "env": processor_env(kafka_brokers, topic, url, data, unique("group"))}
-
-    yield make
-    for url in urls:
-        drop_database(url)
 
 
 def produce_in_background(p: dict[str, Any], values: list[bytes], rate: float) -> threading.Thread:
