@@ -32,7 +32,10 @@ def step(text: str) -> None:
 
 
 def module(name: str, *args: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", name, *args], env=env, check=True)
+    """Run one of the pipeline's commands; stop the demo with its exit code if it fails."""
+    done = subprocess.run([sys.executable, "-m", name, *args], env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"demo stopped: `python -m {name} {' '.join(args)}` exited with {done.returncode}")
 
 
 def topic_end(brokers: str) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .kafka import KafkaBroker, default_cache_dir, jars_dir
@@ -18,7 +18,7 @@ class StackConfig:
     kafka_port: int = 9092
     controller_port: int = 9093
     postgres_port: int = 5432
-    cache_dir: Path = default_cache_dir()
+    cache_dir: Path = field(default_factory=default_cache_dir)
 
     def broker(self) -> KafkaBroker:
         return KafkaBroker(self.base_dir / "kafka", self.kafka_port, self.controller_port,
