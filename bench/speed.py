@@ -112,7 +112,7 @@ def main() -> None:
     small = args.idiomatic_events or max(args.events // 20, 1000)
     print(f"speed benchmark: {args.events:,} events, {args.repeat} repeats; idiomatic Quix on {small:,}; "
           f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}", flush=True)
-    with kafka_service() as brokers, postgres_service() as (server_url, _):
+    with kafka_service() as (brokers, _), postgres_service() as (server_url, _):
         topic, small_topic = unique("bench"), unique("bench_small")
         produce(brokers, topic, args.events)
         produce(brokers, small_topic, small)

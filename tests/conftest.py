@@ -7,16 +7,22 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from common.kafka import ensure_topic
+from devstack.kafka import KafkaBroker
 from devstack.postgres import PostgresCluster
 
 from .services import create_database, drop_database, kafka_service, postgres_service, unique
 
 
 @pytest.fixture(scope="session")
-def kafka_brokers() -> Iterator[str]:
-    """Bootstrap address of a real Apache Kafka broker."""
-    with kafka_service() as brokers:
-        yield brokers
+def kafka() -> Iterator[tuple[str, KafkaBroker | None]]:
+    """Bootstrap address of a real Apache Kafka broker, and the broker when the session owns it."""
+    with kafka_service() as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def kafka_brokers(kafka: tuple[str, KafkaBroker | None]) -> str:
+    return kafka[0]
 
 
 @pytest.fixture(scope="session")

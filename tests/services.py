@@ -25,15 +25,15 @@ from devstack.postgres import PostgresCluster
 
 
 @contextmanager
-def kafka_service() -> Iterator[str]:
+def kafka_service() -> Iterator[tuple[str, KafkaBroker | None]]:
     if external := os.environ.get("KAFKA_BROKERS"):
-        yield external
+        yield external, None
         return
     folder = Path(tempfile.mkdtemp(prefix="test-kafka-"))
     broker = KafkaBroker(folder, free_port(), free_port(), jars_dir(default_cache_dir()))
     broker.start()
     try:
-        yield broker.bootstrap
+        yield broker.bootstrap, broker
     finally:
         broker.stop()
         shutil.rmtree(folder, ignore_errors=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from devstack.kafka import KafkaBroker
 from devstack.postgres import PostgresCluster
 
 from .harness import (
@@ -96,3 +97,24 @@ def test_a_postgres_restart_mid_stream_loses_nothing(
     assert database_totals(p["url"]) == expected_totals(events)
     assert lake_events(p["data"]) == expected_lake(events)
     assert "retrying" in p["log"].read_text()
+
+
+def test_a_broker_restart_mid_stream_loses_nothing(
+        new_pipeline: Callable[[], dict[str, Any]], kafka: tuple[str, KafkaBroker | None]) -> None:
+    broker = kafka[1]
+    if broker is None:
+        pytest.skip("Kafka is external (KAFKA_BROKERS): the test cannot restart it")
+    p = new_pipeline()
+    p["env"]["RETRY_MAX_SECONDS"] = "2"
+    events = make_events(12_000, seed=51)
+    run = ProcessorRun(p["env"], p["log"]).start()
+    producer = produce_in_background(p, [encode(e) for e in events], rate=1500)
+    time.sleep(2.0)
+    broker.stop()  # the producer buffers meanwhile and delivers once the broker is back
+    time.sleep(3.0)
+    broker.start()
+    producer.join()
+    assert run.proc is not None and run.proc.poll() is None, "the processor died during the outage"
+    finish(p, run)
+    assert database_totals(p["url"]) == expected_totals(events)
+    assert lake_events(p["data"]) == expected_lake(events)
