@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import pyarrow as pa
 from pydantic import SecretStr
@@ -61,6 +62,33 @@ def build_application(settings: ProcessorSettings, sink: SpeedLayerSink, metrics
     return app
 
 
+def consume(settings: ProcessorSettings, new_sink: Callable[[], SpeedLayerSink], backoff: Backoff,
+            stopping: Stopping) -> None:
+    """Run the Quix app until SIGTERM/SIGINT; after a failed batch, wait and start again.
+
+    A new application (and sink) resumes from PostgreSQL's offsets, so nothing is lost or doubled.
+    """
+    while not stopping.is_set():
+        sink = new_sink()
+        try:
+            build_application(settings, sink, sink.metrics).run()
+        except (ReplayRequired, PartitionAssignmentError) as e:
+            cause = e.__cause__ if isinstance(e, PartitionAssignmentError) else e
+            if not isinstance(cause, PipelineError):
+                raise
+            log.warning("%s; retrying", cause)
+            stopping.watch()
+            wait_for_database(settings.database_url, backoff, stopping)
+            continue
+        finally:
+            sink.close()  # waits for the batch in flight
+        try:
+            sink.settle()
+        except ReplayRequired as e:
+            log.warning("%s: the last batch is applied on the next start", e)
+        return
+
+
 def run(settings: ProcessorSettings) -> None:
     """Consume until SIGTERM/SIGINT; after a failed batch, wait and resume from PostgreSQL's offsets."""
     check_database(settings)
@@ -79,23 +107,13 @@ def run(settings: ProcessorSettings) -> None:
     backoff, stopping = Backoff(settings.retry_max_seconds), Stopping()
     log.info("consuming %s as group %s; lake in %s", settings.kafka_topic, settings.consumer_group, settings.lake_dir)
     try:
-        while not stopping.is_set():
-            sink = SpeedLayerSink(writer, metrics)
-            try:
-                build_application(settings, sink, metrics).run()
-                sink.settle()
-                break
-            except (ReplayRequired, PartitionAssignmentError) as e:
-                if isinstance(e, PartitionAssignmentError) and not isinstance(e.__cause__, PipelineError):
-                    raise
-                log.warning("%s; retrying", e.__cause__ if isinstance(e, PartitionAssignmentError) else e)
-                stopping.watch()
-                wait_for_database(settings.database_url, backoff, stopping)
-            finally:
-                sink.close()
+        consume(settings, SpeedLayerSink.factory(writer, metrics), backoff, stopping)
         metrics.set_ready(False)
-        publisher.publish_all()
-        log.info("stopped cleanly: totals committed, staged events published")
+        try:
+            publisher.publish_all()
+            log.info("stopped cleanly: totals committed, staged events published")
+        except DatabaseUnavailable as e:
+            log.warning("stopped; staged events left for the next start to publish (%s)", e)
     finally:
         dead_letters.close()
         database.close()

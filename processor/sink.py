@@ -12,6 +12,7 @@ until the application is rebuilt (``ReplayRequired``), so nothing is ever applie
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -30,14 +31,19 @@ class SpeedLayerSink(BaseSink):
 
     def __init__(self, writer: CheckpointWriter, metrics: Metrics) -> None:
         super().__init__()
-        self._writer, self._metrics = writer, metrics
+        self._writer, self.metrics = writer, metrics
         self._buffers: dict[TopicPartition, Batch] = {}
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="apply")
         self._pending: Future[None] | None = None
         self._failure: Exception | None = None
 
+    @classmethod
+    def factory(cls, writer: CheckpointWriter, metrics: Metrics) -> Callable[[], SpeedLayerSink]:
+        """A fresh sink per application run (a failed sink refuses everything until replaced)."""
+        return lambda: cls(writer, metrics)
+
     def setup(self) -> None:
-        self._metrics.set_ready(True)
+        self.metrics.set_ready(True)
 
     def add(self, value: Any, key: Any, timestamp: int, headers: Any, topic: str,
             partition: int, offset: int) -> None:
@@ -59,11 +65,11 @@ class SpeedLayerSink(BaseSink):
         if pending is not None:
             try:
                 pending.result()
-                self._metrics.set_ready(True)
+                self.metrics.set_ready(True)
             except (DatabaseUnavailable, BrokerUnavailable) as e:
                 self._failure = e
-                self._metrics.set_ready(False)
-                self._metrics.retries.inc()
+                self.metrics.set_ready(False)
+                self.metrics.retries.inc()
         if self._failure is not None:
             raise ReplayRequired(f"{self._failure}; resuming from PostgreSQL's offsets") from self._failure
 
