@@ -9,6 +9,7 @@ import psycopg
 from psycopg import sql
 
 from common import schema
+from common.errors import UserFileError
 
 from .users import User
 
@@ -23,6 +24,14 @@ class LoadResult:
 def load_users(conn: psycopg.Connection[Any], users: list[User]) -> LoadResult:
     """Insert new users and update changed ones, in one transaction."""
     table = sql.Identifier(schema.USER_METADATA_TABLE)
+    try:
+        return _upsert(conn, table, users)
+    except psycopg.errors.UniqueViolation as e:
+        detail = e.diag.message_detail or str(e)
+        raise UserFileError(f"cannot load users: another user in user_metadata has that email ({detail})") from e
+
+
+def _upsert(conn: psycopg.Connection[Any], table: sql.Identifier, users: list[User]) -> LoadResult:
     with conn.transaction():
         before = {row[0]: row for row in conn.execute(sql.SQL("SELECT id, name, email, quota FROM {}").format(table))}
         changed = [u for u in users if before.get(u.id) != astuple(u)]

@@ -51,10 +51,14 @@ def read_users(path: Path) -> list[User]:
     except UnicodeDecodeError as e:
         raise UserFileError(f"{path} is not UTF-8 text") from e
     seen: set[str] = set()
+    emails: set[str] = set()
     for user in users:
         if user.id in seen:
             raise UserFileError(f"{path}: user id {user.id} appears more than once")
+        if user.email in emails:  # user_quota_limit rows are keyed by (hour, email)
+            raise UserFileError(f"{path}: email {user.email} belongs to more than one user")
         seen.add(user.id)
+        emails.add(user.email)
     if not users:
         raise UserFileError(f"{path} has no users")
     return users

@@ -92,3 +92,23 @@ def test_an_invalid_database_url_is_a_configuration_error() -> None:
     result = run_module("provision", env={"DATABASE_URL": "mysql://x"})
     assert result.returncode == 2
     assert "DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_two_users_with_one_email_are_refused_naming_the_email(database_url: str, tmp_path: Path) -> None:
+    users = tmp_path / "users.csv"
+    users.write_text("id,name,email,quota\nu1,ana,ana@example.com,42\nu2,bea,ana@example.com,7\n")
+    result = run_module("provision", "--users", str(users), env={"DATABASE_URL": database_url})
+    assert result.returncode == 1
+    assert "email ana@example.com belongs to more than one user" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_email_already_held_by_another_loaded_user_is_one_error_line(database_url: str, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("id,name,email,quota\nu1,ana,ana@example.com,42\n")
+    second.write_text("id,name,email,quota\nu2,bea,ana@example.com,7\n")
+    run_module("provision", "--users", str(first), env={"DATABASE_URL": database_url})
+    result = run_module("provision", "--users", str(second), env={"DATABASE_URL": database_url})
+    assert result.returncode == 1
+    assert "another user in user_metadata has that email" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
