@@ -24,7 +24,7 @@ class Metrics:
         self.late = Counter("processor_late_events", "Events whose 5-minute window had closed (>1 min behind)", registry=r)
         self.replayed = Counter("processor_replayed_skipped", "Redelivered messages already applied, skipped", registry=r)
         self.published = Counter("processor_lake_files_published", "Parquet files published into the lake", registry=r)
-        self.retries = Counter("processor_backpressure_retries", "Batches retried after a PostgreSQL/Kafka outage", registry=r)
+        self.retries = Counter("processor_retries", "Batches replayed after a PostgreSQL/Kafka outage", registry=r)
         self.batch_seconds = Histogram("processor_batch_seconds", "Time to apply one partition batch", registry=r)
         self.commit_seconds = Histogram("processor_commit_seconds", "Time of the PostgreSQL commit", registry=r)
         self.lag = Gauge("processor_consumer_lag", "Consumer lag in messages", ["topic", "partition"], registry=r)

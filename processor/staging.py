@@ -1,4 +1,4 @@
-"""The staging area: one Parquet file per committed batch, per (topic, partition), before the lake.
+"""The staging area: one Arrow IPC file per committed batch, per (topic, partition), before the lake.
 
 ``$DATA_DIR/staging/<topic>/<partition>/<first offset>-<last offset>.arrow`` (Arrow IPC, LZ4). A file is
 *committed* once ``processor_offsets.next_offset`` is past its last offset; files at or beyond
