@@ -78,24 +78,31 @@ def test_two_processors_in_one_group_give_the_tables_one_processor_gives(new_pip
     assert lake_events(pair["data"]) == lake_events(single["data"]) == expected_lake(events)
 
 
+def survive_outage(p: dict[str, Any], events: list[dict[str, object]], down: Callable[[], None],
+                   up: Callable[[], None], outage: float) -> None:
+    """Produce in the background, take a service away mid-stream, bring it back, check exactness."""
+    p["env"]["RETRY_MAX_SECONDS"] = "2"
+    run = ProcessorRun(p["env"], p["log"]).start()
+    producer = produce_in_background(p, [encode(e) for e in events], rate=1500)
+    time.sleep(2.0)
+    down()
+    time.sleep(outage)
+    up()
+    producer.join()
+    assert run.proc is not None and run.proc.poll() is None, "the processor died during the outage"
+    finish(p, run)
+    assert database_totals(p["url"]) == expected_totals(events)
+    assert lake_events(p["data"]) == expected_lake(events)
+
+
 def test_a_postgres_restart_mid_stream_loses_nothing(
         new_pipeline: Callable[[], dict[str, Any]], postgres: tuple[str, PostgresCluster | None]) -> None:
     cluster = postgres[1]
     if cluster is None:
         pytest.skip("PostgreSQL is external (DATABASE_URL): the test cannot restart it")
     p = new_pipeline()
-    p["env"]["RETRY_MAX_SECONDS"] = "2"
-    events = make_events(16_000, seed=41)
-    run = ProcessorRun(p["env"], p["log"]).start()
-    producer = produce_in_background(p, [encode(e) for e in events], rate=2000)
-    time.sleep(2.0)
-    cluster.stop("immediate")  # a crash of the database, mid-transaction
-    time.sleep(5.0)
-    cluster.start()
-    producer.join()
-    finish(p, run)
-    assert database_totals(p["url"]) == expected_totals(events)
-    assert lake_events(p["data"]) == expected_lake(events)
+    # "immediate" is a crash of the database, mid-transaction.
+    survive_outage(p, make_events(12_000, seed=41), lambda: cluster.stop("immediate"), cluster.start, outage=5.0)
     assert "retrying" in p["log"].read_text()
 
 
@@ -104,17 +111,5 @@ def test_a_broker_restart_mid_stream_loses_nothing(
     broker = kafka[1]
     if broker is None:
         pytest.skip("Kafka is external (KAFKA_BROKERS): the test cannot restart it")
-    p = new_pipeline()
-    p["env"]["RETRY_MAX_SECONDS"] = "2"
-    events = make_events(12_000, seed=51)
-    run = ProcessorRun(p["env"], p["log"]).start()
-    producer = produce_in_background(p, [encode(e) for e in events], rate=1500)
-    time.sleep(2.0)
-    broker.stop()  # the producer buffers meanwhile and delivers once the broker is back
-    time.sleep(3.0)
-    broker.start()
-    producer.join()
-    assert run.proc is not None and run.proc.poll() is None, "the processor died during the outage"
-    finish(p, run)
-    assert database_totals(p["url"]) == expected_totals(events)
-    assert lake_events(p["data"]) == expected_lake(events)
+    # The test's producer buffers while the broker is away and delivers once it is back.
+    survive_outage(new_pipeline(), make_events(12_000, seed=51), broker.stop, broker.start, outage=3.0)
