@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from confluent_kafka import KafkaException
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from .errors import BrokerUnavailable
@@ -40,6 +40,16 @@ def ensure_topic(brokers: str, topic: str, partitions: int, timeout: float = 10.
                 raise BrokerUnavailable(f"cannot create topic {topic!r} on {brokers}: {e}") from e
         return partitions
     return len(existing[topic].partitions)
+
+
+def end_offsets(brokers: str, topic: str, timeout: float = 10.0) -> dict[int, int]:
+    """The high watermark (next offset to be written) of every partition of ``topic``."""
+    consumer = Consumer({"bootstrap.servers": brokers, "group.id": "antenna-watermarks"})
+    try:
+        partitions = consumer.list_topics(topic, timeout=timeout).topics[topic].partitions
+        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)[1] for p in partitions}
+    finally:
+        consumer.close()
 
 
 # librdkafka pauses fetching a partition for fetch.queue.backoff.ms (default 1000 ms) whenever its

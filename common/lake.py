@@ -22,11 +22,6 @@ EVENT_SCHEMA = pa.schema([
 ])
 
 
-def hour_start(epoch_seconds: float) -> int:
-    """Start of the UTC hour holding ``epoch_seconds``, in epoch seconds."""
-    return int(epoch_seconds // 3600 * 3600)
-
-
 def hour_dir(lake: Path, hour: int | datetime) -> Path:
     """Folder of one UTC hour, given its start as epoch seconds or an aware datetime."""
     t = hour if isinstance(hour, datetime) else datetime.fromtimestamp(hour, UTC)

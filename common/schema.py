@@ -32,9 +32,6 @@ ANTENNA_TOTAL: Final = "antenna_total_bytes"
 APP_TOTAL: Final = "app_total_bytes"
 METRIC_TYPES: Final = {"id": USER_TOTAL, "antenna_id": ANTENNA_TOTAL, "app": APP_TOTAL}
 
-# Event fields, as the phones send them.
-EVENT_FIELDS: Final = ("timestamp", "id", "antenna_id", "bytes", "app")
-
 # Lake layout: $DATA_DIR/events/year=YYYY/month=M/day=D/hour=H/*.parquet (UTC, no zero padding).
 LAKE_SUBDIR: Final = "events"
 STAGING_SUBDIR: Final = "staging"

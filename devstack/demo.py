@@ -17,9 +17,8 @@ import time
 from pathlib import Path
 
 import psycopg
-from confluent_kafka import Consumer, TopicPartition
 
-from common.kafka import admin
+from common.kafka import admin, end_offsets
 
 from .stack import StackConfig
 
@@ -36,15 +35,6 @@ def module(name: str, *args: str, env: dict[str, str]) -> None:
     done = subprocess.run([sys.executable, "-m", name, *args], env=env)
     if done.returncode != 0:
         raise SystemExit(f"demo stopped: `python -m {name} {' '.join(args)}` exited with {done.returncode}")
-
-
-def topic_end(brokers: str) -> int:
-    consumer = Consumer({"bootstrap.servers": brokers, "group.id": "demo-watermarks"})
-    try:
-        parts = consumer.list_topics(TOPIC, timeout=10).topics[TOPIC].partitions
-        return sum(consumer.get_watermark_offsets(TopicPartition(TOPIC, p), timeout=10)[1] for p in parts)
-    finally:
-        consumer.close()
 
 
 def main() -> None:
@@ -73,7 +63,7 @@ def main() -> None:
     module("simulator", "course", "--start", "2022-10-29T13:00", "--hours", "4", env=env)
     step("speed layer: python -m processor, until every event is applied")
     processor = subprocess.Popen([sys.executable, "-m", "processor"], env=env)
-    end = topic_end(env["KAFKA_BROKERS"])
+    end = sum(end_offsets(env["KAFKA_BROKERS"], TOPIC).values())
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
         query = "SELECT coalesce(sum(next_offset), 0) FROM processor_offsets WHERE topic = %s"
         while conn.execute(query, (TOPIC,)).fetchone()[0] < end:  # type: ignore[index]

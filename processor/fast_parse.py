@@ -17,11 +17,11 @@ import pyarrow.json as pj
 
 from common.lake import EVENT_SCHEMA
 
-_SCHEMA = pa.schema([("timestamp", pa.float64()), ("id", pa.string()), ("antenna_id", pa.string()),
-                     ("bytes", pa.int64()), ("app", pa.string())])
+# The lake's schema, with timestamps read as seconds (integer or fraction) and converted after.
+_SCHEMA = EVENT_SCHEMA.set(0, pa.field("timestamp", pa.float64()))
 _PARSE = pj.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore")
 _READ = pj.ReadOptions(use_threads=False, block_size=8 << 20)
-MAX_EPOCH = 253_402_300_800
+MAX_EPOCH = 253_402_300_800  # 10000-01-01: beyond it a timestamp cannot be a date
 
 
 def timestamps_from_seconds(seconds: pa.Array) -> pa.Array:

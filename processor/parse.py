@@ -16,9 +16,8 @@ from msgspec import Meta
 
 from common.lake import EVENT_SCHEMA
 
-from .fast_parse import decode_clean_batch, timestamps_from_seconds
+from .fast_parse import MAX_EPOCH, decode_clean_batch, timestamps_from_seconds
 
-MAX_EPOCH = 253_402_300_800  # 10000-01-01: beyond it a timestamp cannot be a date
 Timestamp = Annotated[int, Meta(ge=0, lt=MAX_EPOCH)] | Annotated[float, Meta(ge=0, lt=MAX_EPOCH)]
 Text = Annotated[str, Meta(min_length=1)]
 
@@ -85,10 +84,6 @@ def _decode_one_by_one(values: list[bytes | None], offsets: list[int]) -> tuple[
     return events, good, rejects
 
 
-def _timestamps(values: list[int | float]) -> pa.Array:
-    return timestamps_from_seconds(pa.array(values))
-
-
 def parse_batch(values: list[bytes | None], offsets: list[int]) -> Parsed:
     """Decode every value; a batch of only valid, single-line objects takes the vectorized path."""
     table = decode_clean_batch(values)
@@ -96,7 +91,7 @@ def parse_batch(values: list[bytes | None], offsets: list[int]) -> Parsed:
         return Parsed(table, offsets, [])
     events, good, rejects = _decode_one_by_one(values, offsets)
     table = pa.Table.from_arrays([
-        _timestamps([e.timestamp for e in events]) if events else pa.array([], EVENT_SCHEMA.field(0).type),
+        timestamps_from_seconds(pa.array([e.timestamp for e in events])) if events else pa.array([], EVENT_SCHEMA.field(0).type),
         pa.array([e.id for e in events], pa.string()),
         pa.array([e.antenna_id for e in events], pa.string()),
         pa.array([e.bytes for e in events], pa.int64()),

@@ -12,6 +12,8 @@ from typing import Any
 import psycopg
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 
+from common.kafka import end_offsets
+
 
 def query(url: str, statement: str, params: Any = None) -> list[tuple[Any, ...]]:
     """Rows of one query on ``url``."""
@@ -24,8 +26,8 @@ def consume_all(brokers: str, topic: str, timeout: float = 60.0) -> list[Message
     consumer = Consumer({"bootstrap.servers": brokers, "group.id": f"reader-{uuid.uuid4().hex}",
                          "enable.auto.commit": False, "enable.partition.eof": False})
     try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
+        ends = end_offsets(brokers, topic)
+        partitions = list(ends)
         consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
         out: list[Message] = []
         positions = {p: 0 for p in partitions}

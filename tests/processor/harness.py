@@ -135,14 +135,3 @@ def wait_caught_up(url: str, topic: str, ends: dict[int, int], timeout: float = 
         time.sleep(0.3)
     raise AssertionError(f"processor did not catch up: {done} < {ends}")
 
-
-def topic_ends(brokers: str, topic: str) -> dict[int, int]:
-    """High watermark of every partition."""
-    from confluent_kafka import Consumer, TopicPartition
-
-    consumer = Consumer({"bootstrap.servers": brokers, "group.id": "watermarks"})
-    try:
-        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
-    finally:
-        consumer.close()

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from common.kafka import end_offsets
 from provision.run import run as provision
 from provision.settings import ProvisionSettings
 
@@ -28,7 +29,6 @@ from .harness import (
     make_events,
     processor_env,
     produce,
-    topic_ends,
     wait_caught_up,
 )
 
@@ -65,7 +65,7 @@ def mixed_run(kafka_brokers: str, postgres_url: str, tmp_path_factory: pytest.Te
     produce(kafka_brokers, topic, values, PARTITIONS)
     time.sleep(3)  # the newest hour has been seen: what follows is an hour late
     produce(kafka_brokers, topic, [encode(e) for e in late], PARTITIONS)
-    wait_caught_up(url, topic, topic_ends(kafka_brokers, topic))
+    wait_caught_up(url, topic, end_offsets(kafka_brokers, topic))
     metrics = scrape_until(run.metrics_port, "processor_consumer_lag{")
     ready = urllib.request.urlopen(f"http://127.0.0.1:{run.metrics_port}/ready").status
     code = run.stop()

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from common.kafka import end_offsets
 from devstack.kafka import KafkaBroker
 from devstack.postgres import PostgresCluster
 
@@ -23,7 +24,6 @@ from .harness import (
     lake_events,
     make_events,
     produce,
-    topic_ends,
     wait_caught_up,
 )
 
@@ -37,7 +37,7 @@ def produce_in_background(p: dict[str, Any], values: list[bytes], rate: float) -
 
 
 def finish(p: dict[str, Any], *runs: ProcessorRun) -> None:
-    wait_caught_up(p["url"], p["topic"], topic_ends(p["brokers"], p["topic"]), timeout=180)
+    wait_caught_up(p["url"], p["topic"], end_offsets(p["brokers"], p["topic"]), timeout=180)
     for run in runs:
         assert run.stop() == 0
 
