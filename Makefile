@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install test lint demo up down clean
+.PHONY: install test lint demo up down clean screenshots
 
 install:
 	./devstack/install.sh
@@ -18,6 +18,10 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy common devstack provision simulator processor batch serving
+
+# The README's pictures: the browser tests, saving their screenshots into docs/img (tests alone never do).
+screenshots: install
+	SCREENSHOT_DIR=docs/img $(PY) -m pytest tests/serving -k "renders" $(PYTEST_ARGS)
 
 up: install
 	$(PY) -m devstack up

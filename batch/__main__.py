@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from common.cli import add_settings_arguments, run_main, settings_from_args
 from common.logs import setup_logging
 
-from .hours import hour_range, last_complete_hour, parse_hour
-from .run import catch_up_hours, run
+from .run import run
+from .selection import HourSelection
 from .settings import BatchSettings
 
 EPILOG = """examples:
@@ -51,24 +51,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
-    chosen = [name for name, given in (("--hour", args.hour), ("--from/--to", args.start or args.end),
-                                       ("--catch-up", args.catch_up)) if given]
-    if len(chosen) > 1:
-        p.error(f"choose one of {', '.join(chosen)}")
-    if bool(args.start) != bool(args.end):
-        p.error("--from and --to go together")
+    selection = HourSelection(hour=args.hour, start=args.start, end=args.end, catch_up=args.catch_up)
+    if problem := selection.problem():
+        p.error(problem)
     settings = settings_from_args(BatchSettings, args)
     setup_logging(settings.log_level)
-    now = datetime.now(UTC)
-    if args.catch_up:
-        hours = catch_up_hours(settings, now)
-    elif args.hour:
-        hours = [parse_hour(args.hour)]
-    elif args.start:
-        hours = hour_range(parse_hour(args.start), parse_hour(args.end))
-    else:
-        hours = [last_complete_hour(now)]
-    run(settings, hours)
+    run(settings, selection.hours(settings, datetime.now(UTC)))
     return 0
 
 

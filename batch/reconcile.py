@@ -17,7 +17,7 @@ def differences(batch: dict[str, int], speed: dict[str, int]) -> dict[str, int]:
     return {t: batch.get(t, 0) - speed.get(t, 0) for t in TYPES}
 
 
-def describe(diff: dict[str, int]) -> str:
+def summarize_differences(diff: dict[str, int]) -> str:
     """``speed layer matches`` or ``speed layer differs: user_total_bytes=+12 ...`` for the log."""
     if not any(diff.values()):
         return "speed layer matches"

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 import psycopg
 
-from common.db import connect, describe
+from common.db import connect, server_label
 from common.errors import LakeError
 
 from . import ledger
@@ -24,11 +24,11 @@ from .aggregate import hour_totals
 from .catchup import pending_hours
 from .hours import floor_hour, label
 from .lake_reader import check_hour, list_hour, locate_failure, scan
+from .log_lines import hour_line, progress, summary_line
 from .reconcile import differences
-from .report import hour_line, progress, summary_line
 from .results import HourResult, RunSummary
 from .settings import BatchSettings
-from .store import database_errors, read_users, replace_hour, speed_totals
+from .store import database_errors, read_user_quotas, replace_hour, speed_totals
 
 log = logging.getLogger("batch")
 
@@ -57,9 +57,9 @@ def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
     results: list[HourResult] = []
     failed: dict[datetime, str] = {}
     started = time.monotonic()
-    with database_errors(describe(settings.database_url)), \
+    with database_errors(server_label(settings.database_url)), \
             connect(settings.database_url, autocommit=True) as conn:
-        users = read_users(conn)
+        users = read_user_quotas(conn)
         for number, hour in enumerate(hours, 1):
             prefix = progress(number, len(hours), time.monotonic() - started) if len(hours) > 1 else ""
             began = time.monotonic()
@@ -84,7 +84,7 @@ def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
 
 def catch_up_hours(settings: BatchSettings, now: datetime) -> list[datetime]:
     """Complete hours whose lake files changed since the ledger recorded them, oldest first."""
-    with database_errors(describe(settings.database_url)), \
+    with database_errors(server_label(settings.database_url)), \
             connect(settings.database_url, autocommit=True) as conn:
         processed = ledger.fingerprints(conn)
     hours = pending_hours(settings.lake_dir, processed, before=floor_hour(now))

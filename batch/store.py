@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from common import schema
-from common.errors import ConfigError, DatabaseUnavailable
+from common.errors import ConfigError, DatabaseUnavailable, first_line
 
 from . import ledger
 from .aggregate import USERS_SCHEMA, HourTotals
@@ -34,11 +34,10 @@ def database_errors(where: str) -> Iterator[None]:
         raise ConfigError(f"PostgreSQL at {where} lacks a table ({e.diag.message_primary}): "
                           "run `python -m provision` first") from e
     except psycopg.OperationalError as e:
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise DatabaseUnavailable(f"PostgreSQL at {where} failed: {reason}") from e
+        raise DatabaseUnavailable(f"PostgreSQL at {where} failed: {first_line(e)}") from e
 
 
-def read_users(conn: psycopg.Connection[Any]) -> pl.DataFrame:
+def read_user_quotas(conn: psycopg.Connection[Any]) -> pl.DataFrame:
     """``user_metadata`` as a frame (id, email, quota)."""
     rows = conn.execute(sql.SQL("SELECT id, email, quota FROM {}").format(
         sql.Identifier(schema.USER_METADATA_TABLE))).fetchall()

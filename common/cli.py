@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import SecretStr, ValidationError
 
 from .errors import ConfigError, PipelineError
+from .logs import setup_logging
 from .settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -48,6 +49,14 @@ def settings_from_args(cls: type[S], args: argparse.Namespace, **extra: Any) -> 
             for err in e.errors()
         )
         raise ConfigError(f"invalid settings: {problems}") from e
+
+
+def parse_settings(parser: argparse.ArgumentParser, cls: type[S], argv: Sequence[str] | None) -> S:
+    """Add ``cls``'s flags to ``parser``, parse ``argv``, build the settings and set up logging."""
+    add_settings_arguments(parser, cls)
+    settings = settings_from_args(cls, parser.parse_args(argv))
+    setup_logging(settings.log_level)
+    return settings
 
 
 def run_main(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None) -> None:

@@ -8,10 +8,10 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from pydantic import SecretStr
 
-from .errors import ConfigError, DatabaseUnavailable
+from .errors import ConfigError, DatabaseUnavailable, first_line
 
 
-def describe(url: SecretStr) -> str:
+def server_label(url: SecretStr) -> str:
     """``user@host:port/db`` for log lines, without the password."""
     try:
         info = conninfo_to_dict(url.get_secret_value())
@@ -23,9 +23,8 @@ def describe(url: SecretStr) -> str:
 
 def connect(url: SecretStr, *, timeout: int = 10, **kwargs: Any) -> psycopg.Connection[Any]:
     """Open a connection or raise ``DatabaseUnavailable`` naming the server and the reason."""
-    where = describe(url)
+    where = server_label(url)
     try:
         return psycopg.connect(url.get_secret_value(), connect_timeout=timeout, **kwargs)
     except psycopg.OperationalError as e:
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise DatabaseUnavailable(f"cannot connect to PostgreSQL at {where}: {reason}") from e
+        raise DatabaseUnavailable(f"cannot connect to PostgreSQL at {where}: {first_line(e)}") from e

@@ -40,3 +40,9 @@ class DevStackError(PipelineError):
 
 class ReplayRequired(PipelineError):
     """A batch could not be applied: consumption must resume from the offsets PostgreSQL holds."""
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message (driver errors run to several), or its class name."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -2,8 +2,9 @@
 
 ``<lake>/year=YYYY/month=M/day=D/hour=H/<file>.parquet``: hive partitions by event time in UTC,
 integers without zero padding (as Spark's ``partitionBy`` writes them). Files hold the columns of
-``EVENT_SCHEMA``; the partition values live in the folder names only. Names starting with ``.`` or
-``_`` are in-progress files that readers ignore.
+``EVENT_SCHEMA``; the partition values live in the folder names only. The lake only ever holds
+complete files (writers work in ``DATA_DIR/tmp`` and rename); names starting with ``.`` or ``_`` are
+other tools' bookkeeping (``_SUCCESS``, ``.crc``, an editor's swap file) and readers skip them.
 """
 
 from __future__ import annotations
@@ -30,5 +31,5 @@ def hour_dir(lake: Path, hour: int | datetime) -> Path:
 
 
 def is_hidden(name: str) -> bool:
-    """In-progress or bookkeeping files that lake readers must skip."""
+    """Other tools' bookkeeping files (``_SUCCESS``, ``.crc``...) that lake readers skip."""
     return name.startswith((".", "_"))

@@ -34,7 +34,9 @@ METRIC_TYPES: Final = {"id": USER_TOTAL, "antenna_id": ANTENNA_TOTAL, "app": APP
 
 # Lake layout: $DATA_DIR/events/year=YYYY/month=M/day=D/hour=H/*.parquet (UTC, no zero padding).
 LAKE_SUBDIR: Final = "events"
-STAGING_SUBDIR: Final = "staging"
+STAGING_SUBDIR: Final = "staging"  # committed batches not yet in the lake
+TMP_SUBDIR: Final = "tmp"  # files being written, renamed into staging or the lake when complete
+STATE_SUBDIR: Final = "state"  # Quix Streams' local state folder (unused: the processor keeps no state)
 PARTITION_KEYS: Final = ("year", "month", "day", "hour")
 
 WINDOW_SECONDS: Final = 300

@@ -84,3 +84,13 @@ class LakeSettings(ServiceSettings):
     def lake_dir(self) -> Path:
         """The hive-partitioned events dataset."""
         return self.data_dir / schema.LAKE_SUBDIR
+
+    @property
+    def staging_dir(self) -> Path:
+        """Committed batches of the speed layer not yet published into the lake."""
+        return self.data_dir / schema.STAGING_SUBDIR
+
+    @property
+    def tmp_dir(self) -> Path:
+        """Files being written (same file system as the lake, outside it)."""
+        return self.data_dir / schema.TMP_SUBDIR

@@ -8,16 +8,15 @@ root, so its data must sit where the postgres user can reach it. Data survives d
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from common.cli import run_main
+from common.cli import add_settings_arguments, run_main, settings_from_args
 from common.logs import setup_logging
 
 from .ports import port_open
+from .settings import DevstackSettings
 from .stack import StackConfig, down, up
 
 
@@ -25,16 +24,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["up", "down", "env", "status"])
-    parser.add_argument("--dir", type=Path, default=Path(os.environ.get("DEVSTACK_DIR", "/tmp/antenna-devstack")),
-                        help="folder for the stack's data [env DEVSTACK_DIR; default /tmp/antenna-devstack]")
-    parser.add_argument("--kafka-port", type=int, default=9092)
-    parser.add_argument("--postgres-port", type=int, default=5432)
     parser.add_argument("--wipe", action="store_true", help="with down: delete the stack's data too")
+    add_settings_arguments(parser, DevstackSettings)
     args = parser.parse_args(argv)
-    setup_logging("INFO")
-    config = StackConfig.load(args.dir) or StackConfig(
-        base_dir=args.dir, kafka_port=args.kafka_port, controller_port=args.kafka_port + 1,
-        postgres_port=args.postgres_port)
+    settings = settings_from_args(DevstackSettings, args)
+    setup_logging(settings.log_level)
+    config = StackConfig.from_settings(settings)
     if args.command == "up":
         up(config)
         print("# local stack is up; export these:", file=sys.stderr)

@@ -20,6 +20,7 @@ import psycopg
 
 from common.kafka import admin, end_offsets
 
+from .settings import DevstackSettings
 from .stack import StackConfig
 
 TOPIC, DATA = "demo-devices", Path("data/demo")
@@ -38,7 +39,7 @@ def module(name: str, *args: str, env: dict[str, str]) -> None:
 
 
 def main() -> None:
-    config = StackConfig.load(Path(os.environ.get("DEVSTACK_DIR", "/tmp/antenna-devstack")))
+    config = StackConfig.load(DevstackSettings().devstack_dir)
     if config is None:
         raise SystemExit("the local stack is not up: run `python -m devstack up` (or make demo)")
     env = {**os.environ, **config.env(), "KAFKA_TOPIC": TOPIC, "KAFKA_DLQ_TOPIC": TOPIC + "-dlq",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .kafka import KafkaBroker, default_cache_dir, jars_dir
 from .postgres import PostgresCluster
+from .settings import DevstackSettings
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,20 @@ class StackConfig:
         """The environment variables that point the pipeline at this stack."""
         return {
             "KAFKA_BROKERS": f"127.0.0.1:{self.kafka_port}",
-            "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{self.postgres_port}/postgres",
+            "DATABASE_URL": self.postgres().url,
         }
 
     def save(self) -> None:
         self.base_dir.mkdir(parents=True, exist_ok=True)
         state = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
         (self.base_dir / "stack.json").write_text(json.dumps(state, indent=2))
+
+    @classmethod
+    def from_settings(cls, settings: DevstackSettings) -> StackConfig:
+        """The stack saved in ``DEVSTACK_DIR`` by an earlier ``up``, or a new one on the settings' ports."""
+        return cls.load(settings.devstack_dir) or cls(
+            base_dir=settings.devstack_dir, kafka_port=settings.kafka_port, controller_port=settings.kafka_port + 1,
+            postgres_port=settings.postgres_port)
 
     @classmethod
     def load(cls, base_dir: Path) -> StackConfig | None:

@@ -11,20 +11,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from common.cli import add_settings_arguments, run_main, settings_from_args
-from common.logs import setup_logging
+from common.cli import parse_settings, run_main
 
-from .app import run
+from .service import run
 from .settings import ProcessorSettings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m processor", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_settings_arguments(parser, ProcessorSettings)
-    settings = settings_from_args(ProcessorSettings, parser.parse_args(argv))
-    setup_logging(settings.log_level)
-    run(settings)
+    run(parse_settings(parser, ProcessorSettings, argv))
     return 0
 
 

@@ -20,12 +20,14 @@ class Metrics:
         r = self.registry = CollectorRegistry()
         self.consumed = Counter("processor_events_consumed", "Messages taken from Kafka", ["topic", "partition"], registry=r)
         self.written = Counter("processor_events_written", "Valid events committed to totals and the lake", registry=r)
-        self.dead_lettered = Counter("processor_events_dead_lettered", "Messages sent to the DLQ", ["reason"], registry=r)
+        self.dead_lettered = Counter("processor_events_dead_lettered", "Messages sent to the DLQ, by category", ["category"],
+                                     registry=r)
         self.late = Counter("processor_late_events", "Events whose 5-minute window had closed (>1 min behind)", registry=r)
         self.replayed = Counter("processor_replayed_skipped", "Redelivered messages already applied, skipped", registry=r)
         self.published = Counter("processor_lake_files_published", "Parquet files published into the lake", registry=r)
         self.retries = Counter("processor_retries", "Batches replayed after a PostgreSQL/Kafka outage", registry=r)
-        self.batch_seconds = Histogram("processor_batch_seconds", "Time to apply one partition batch", registry=r)
+        self.checkpoint_seconds = Histogram("processor_checkpoint_seconds",
+                                            "Time to apply one checkpoint (every partition, one transaction)", registry=r)
         self.commit_seconds = Histogram("processor_commit_seconds", "Time of the PostgreSQL commit", registry=r)
         self.lag = Gauge("processor_consumer_lag", "Consumer lag in messages", ["topic", "partition"], registry=r)
         self._ready = Gauge("processor_ready", "1 when the processor is consuming and its sinks are healthy", registry=r)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -16,7 +17,7 @@ class ProcessorSettings(KafkaSettings, DatabaseSettings, LakeSettings):
     kafka_dlq_topic: str = Field(schema.DEFAULT_DLQ_TOPIC, description="Dead-letter topic for rejected messages.")
     consumer_group: str = Field(schema.DEFAULT_CONSUMER_GROUP, description="Kafka consumer group of the processors.")
     auto_offset_reset: Literal["earliest", "latest"] = Field(
-        "earliest", description="Where a group without committed offsets starts.")
+        "earliest", description="Where a partition PostgreSQL has no offset for starts (its first time).")
     partitions: int = Field(4, ge=1, description="Partitions for the topics if they must be created.")
     commit_interval: float = Field(2.0, gt=0, description="Seconds between checkpoints (totals committed).")
     commit_every: int = Field(100_000, ge=0, description="Also checkpoint after this many messages (0: off).")
@@ -25,3 +26,8 @@ class ProcessorSettings(KafkaSettings, DatabaseSettings, LakeSettings):
     metrics_host: str = Field("127.0.0.1", description="Address of the metrics/readiness HTTP server.")
     metrics_port: int = Field(9108, ge=0, le=65535, description="Port of /metrics, /healthz, /ready (0: off).")
     retry_max_seconds: float = Field(30.0, gt=0, description="Longest pause between retries in an outage.")
+
+    @property
+    def state_dir(self) -> Path:
+        """Quix Streams' local state folder (the processor keeps no state of its own there)."""
+        return self.data_dir / schema.STATE_SUBDIR

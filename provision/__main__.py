@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from common.cli import add_settings_arguments, run_main, settings_from_args
-from common.logs import setup_logging
+from common.cli import parse_settings, run_main
 
 from .run import run
 from .settings import ProvisionSettings
@@ -18,12 +17,9 @@ from .settings import ProvisionSettings
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m provision", description=__doc__)
-    add_settings_arguments(parser, ProvisionSettings)
     parser.add_argument("--users", dest="users_file", metavar="FILE.csv",
                         help="alias of --users-file: CSV with header id,name,email,quota")
-    settings = settings_from_args(ProvisionSettings, parser.parse_args(argv))
-    setup_logging(settings.log_level)
-    run(settings)
+    run(parse_settings(parser, ProvisionSettings, argv))
     return 0
 
 

@@ -38,7 +38,7 @@ def _parse_row(row: dict[str, str], where: str) -> User:
     return User(values["id"], values["name"], values["email"], quota)
 
 
-def read_users(path: Path) -> list[User]:
+def read_users_file(path: Path) -> list[User]:
     """Users of a CSV file with header ``id,name,email,quota``; duplicates are an error."""
     try:
         with path.open(newline="", encoding="utf-8") as f:

@@ -9,13 +9,13 @@ from psycopg.conninfo import conninfo_to_dict
 from pydantic import SecretStr
 
 from common import schema
-from common.db import connect, describe
+from common.db import connect, server_label
 
 
 def reader_uri(database_url: SecretStr, password: SecretStr | None,
                driver: str = "postgresql+psycopg2") -> str:
     """``driver://pipeline_reader[:password]@host:port/db`` on the pipeline's server and database."""
-    describe(database_url)  # raises ConfigError on a malformed URL
+    server_label(database_url)  # raises ConfigError on a malformed URL
     info = conninfo_to_dict(database_url.get_secret_value())
     secret = f":{quote(password.get_secret_value(), safe='')}" if password else ""
     host = info.get("host") or "localhost"

@@ -70,6 +70,20 @@ def drop_database(url: str) -> None:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(parts.path[1:])))
 
 
+@contextmanager
+def provisioned_database(server_url: str) -> Iterator[str]:
+    """A new database provisioned as ``python -m provision`` does (tables, users, roles); dropped after."""
+    from provision.run import run as provision
+    from provision.settings import ProvisionSettings
+
+    url = create_database(server_url)
+    try:
+        provision(ProvisionSettings(database_url=url), say=lambda _: None)
+        yield url
+    finally:
+        drop_database(url)
+
+
 def unique(prefix: str) -> str:
     """A name no other test uses: ``prefix-<8 hex>`` (safe as topic, group or database name)."""
     return f"{prefix}_{uuid.uuid4().hex[:8]}"

@@ -50,7 +50,7 @@ def _layer_filters(layer: str, dataset: Dataset, time_range: str, series: tuple[
     )
 
 
-def describe(database_uri: str, ranges: Ranges = Ranges(), refresh_seconds: int = 60) -> Bundle:
+def bundle_description(database_uri: str, ranges: Ranges = Ranges(), refresh_seconds: int = 60) -> Bundle:
     """The whole serving layer as data; ``database_uri`` is how Superset reaches the tables."""
     user, antenna, app = _series("speed", BYTES, "PT5M", "5-minute", ranges.speed)
     speed = Dashboard(

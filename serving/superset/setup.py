@@ -15,7 +15,7 @@ from common.errors import ConfigError
 from ..reader import reader_uri, set_reader_password
 from ..settings import BundleSettings, ServeSettings, SetupSettings
 from .bundle import files, write_zip
-from .description import Ranges, describe
+from .description import Ranges, bundle_description
 from .instance import IMPORT_SCRIPT, instance
 
 
@@ -23,7 +23,7 @@ def build_bundle(settings: BundleSettings, out: Path) -> Path:
     """Write the import bundle for the database and time ranges of ``settings``."""
     ranges = Ranges(settings.speed_time_range, settings.batch_time_range, settings.quota_hour_range)
     uri = reader_uri(settings.database_url, settings.reader_password)
-    return write_zip(files(describe(uri, ranges, settings.refresh_seconds)), out)
+    return write_zip(files(bundle_description(uri, ranges, settings.refresh_seconds)), out)
 
 
 def setup(settings: SetupSettings, say: Callable[[str], None] = print) -> None:

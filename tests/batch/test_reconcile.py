@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from batch.reconcile import describe, differences
-from batch.report import hour_line, progress
+from batch.log_lines import hour_line, progress
+from batch.reconcile import differences, summarize_differences
 from batch.results import HourResult
 
 BATCH = {"user_total_bytes": 100, "antenna_total_bytes": 100, "app_total_bytes": 100}
@@ -15,13 +15,13 @@ BATCH = {"user_total_bytes": 100, "antenna_total_bytes": 100, "app_total_bytes":
 def test_equal_totals_differ_by_zero_for_every_type() -> None:
     diff = differences(BATCH, dict(BATCH))
     assert diff == {"user_total_bytes": 0, "antenna_total_bytes": 0, "app_total_bytes": 0}
-    assert describe(diff) == "speed layer matches"
+    assert summarize_differences(diff) == "speed layer matches"
 
 
 def test_the_difference_is_batch_minus_speed_and_a_missing_type_counts_as_zero() -> None:
     diff = differences(BATCH, {"user_total_bytes": 90, "antenna_total_bytes": 130})
     assert diff == {"user_total_bytes": 10, "antenna_total_bytes": -30, "app_total_bytes": 100}
-    assert describe(diff) == ("speed layer differs: user_total_bytes=+10 antenna_total_bytes=-30 "
+    assert summarize_differences(diff) == ("speed layer differs: user_total_bytes=+10 antenna_total_bytes=-30 "
                               "app_total_bytes=+100")
 
 

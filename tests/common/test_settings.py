@@ -12,6 +12,7 @@ from batch.settings import BatchSettings
 from common.cli import add_settings_arguments, settings_from_args
 from common.errors import ConfigError
 from common.settings import DatabaseSettings, KafkaSettings, LakeSettings
+from devstack.settings import DevstackSettings
 from processor.settings import ProcessorSettings
 from provision.settings import ProvisionSettings
 from serving.settings import ServeSettings
@@ -65,7 +66,7 @@ def test_the_password_never_appears_in_the_settings_repr(monkeypatch: pytest.Mon
 
 @pytest.mark.parametrize(("cls", "readme"), [
     (ProvisionSettings, README), (SimulatorSettings, README), (ProcessorSettings, README),
-    (BatchSettings, README), (ServeSettings, README.parent / "serving" / "README.md"),
+    (BatchSettings, README), (DevstackSettings, README), (ServeSettings, README.parent / "serving" / "README.md"),
 ])
 def test_every_setting_is_documented_in_the_readme(cls: type[KafkaSettings], readme: Path) -> None:
     documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", readme.read_text()))

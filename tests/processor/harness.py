@@ -107,6 +107,13 @@ class ProcessorRun:
             self.proc = subprocess.Popen([sys.executable, "-m", "processor"], env=env, stdout=out, stderr=out)
         return self
 
+    def wait_started(self, times: int, timeout: float = 60) -> None:
+        """Until the shared log shows Quix's start line ``times`` times (slow starts on a busy machine)."""
+        deadline = time.monotonic() + timeout
+        while self.log.read_text(errors="replace").count("The application started") < times:
+            assert time.monotonic() < deadline, f"processor did not start within {timeout}s"
+            time.sleep(0.1)
+
     def kill(self) -> None:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)

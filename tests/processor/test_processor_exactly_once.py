@@ -6,16 +6,15 @@ import random
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from common.kafka import end_offsets
-from provision.run import run as provision
-from provision.settings import ProvisionSettings
+from common.kafka import end_offsets, ensure_topic
 
 from ..helpers import consume_all
-from ..services import create_database, drop_database, unique
+from ..services import provisioned_database, unique
 from .harness import (
     MALFORMED,
     PARTITIONS,
@@ -49,10 +48,11 @@ def scrape_until(port: int, needle: str, timeout: float = 15) -> str:
 def mixed_run(kafka_brokers: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Three hours out of order, hour-late events produced last, malformed messages mixed in."""
     tmp = tmp_path_factory.mktemp("mixed")
-    url = create_database(postgres_url)
-    provision(ProvisionSettings(database_url=url), say=lambda _: None)
-    from common.kafka import ensure_topic
+    with provisioned_database(postgres_url) as url:
+        yield run_mixed(kafka_brokers, url, tmp)
 
+
+def run_mixed(kafka_brokers: str, url: str, tmp: Path) -> dict[str, Any]:
     topic = unique("devices")
     ensure_topic(kafka_brokers, topic, PARTITIONS)
     events = make_events(6000, seed=11)
@@ -69,9 +69,8 @@ def mixed_run(kafka_brokers: str, postgres_url: str, tmp_path_factory: pytest.Te
     metrics = scrape_until(run.metrics_port, "processor_consumer_lag{")
     ready = urllib.request.urlopen(f"http://127.0.0.1:{run.metrics_port}/ready").status
     code = run.stop()
-    yield {"url": url, "topic": topic, "data": tmp / "data", "events": events + late, "code": code,
-           "metrics": metrics, "ready": ready, "brokers": kafka_brokers, "log": tmp / "log"}
-    drop_database(url)
+    return {"url": url, "topic": topic, "data": tmp / "data", "events": events + late, "code": code,
+            "metrics": metrics, "ready": ready, "brokers": kafka_brokers, "log": tmp / "log"}
 
 
 def test_every_five_minute_total_equals_the_exact_sum_including_hour_late_events(mixed_run: dict[str, Any]) -> None:

@@ -48,9 +48,10 @@ def test_three_sigkills_during_production_leave_exact_totals_and_lake(new_pipeli
     events = make_events(24_000, seed=21)
     producer = produce_in_background(p, [encode(e) for e in events], rate=2500)
     rng = random.Random(3)
-    for _ in range(3):
+    for started in range(1, 4):
         run = ProcessorRun(p["env"], p["log"]).start()
-        time.sleep(rng.uniform(1.5, 3.0))
+        run.wait_started(started)
+        time.sleep(rng.uniform(0.5, 2.0))
         run.kill()
     producer.join()
     run = ProcessorRun(p["env"], p["log"]).start()
@@ -70,6 +71,7 @@ def test_two_processors_in_one_group_give_the_tables_one_processor_gives(new_pip
     pair = new_pipeline()
     first = ProcessorRun(pair["env"], pair["log"]).start()
     producer = produce_in_background(pair, values, rate=2000)
+    first.wait_started(1)
     time.sleep(2.5)
     second = ProcessorRun(pair["env"], pair["log"]).start()  # a rebalance mid-stream
     producer.join()
@@ -84,6 +86,7 @@ def survive_outage(p: dict[str, Any], events: list[dict[str, object]], down: Cal
     p["env"]["RETRY_MAX_SECONDS"] = "2"
     run = ProcessorRun(p["env"], p["log"]).start()
     producer = produce_in_background(p, [encode(e) for e in events], rate=1500)
+    run.wait_started(1)  # the outage must hit a running processor, not its start-up checks
     time.sleep(2.0)
     down()
     time.sleep(outage)

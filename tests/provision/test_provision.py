@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from provision.users import SEED_USERS, read_users
+from provision.users import SEED_USERS, read_users_file
 
 from ..helpers import query, run_module
 
@@ -34,7 +34,7 @@ def test_two_runs_leave_the_seed_tables_and_users_and_both_exit_zero(database_ur
     for table, expected in SEED_COLUMNS.items():
         assert columns(database_url, table) == expected
     users = query(database_url, "SELECT id, name, email, quota FROM user_metadata ORDER BY id")
-    assert users == [(u.id, u.name, u.email, u.quota) for u in read_users(SEED_USERS)]
+    assert users == [(u.id, u.name, u.email, u.quota) for u in read_users_file(SEED_USERS)]
     assert "20 unchanged" in second.stdout
 
 
@@ -47,7 +47,7 @@ def test_first_run_prints_a_line_per_step_as_the_seed_does(database_url: str) ->
 
 
 def test_seed_users_have_the_documented_quotas() -> None:
-    quotas = {u.name: u.quota for u in read_users(SEED_USERS)}
+    quotas = {u.name: u.quota for u in read_users_file(SEED_USERS)}
     assert len(quotas) == 20
     assert (quotas["andres"], quotas["paco"], quotas["juan"], quotas["fede"]) == (200000, 300000, 100000, 5000)
     assert quotas["delicidas"] == 1000000

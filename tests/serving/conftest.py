@@ -17,22 +17,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import psycopg
 import pytest
-from psycopg import sql
 
 from devstack.ports import free_port
-from provision.run import run as provision
-from provision.settings import ProvisionSettings
 
-from ..services import unique
+from ..services import provisioned_database
 from . import pipeline_data
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_RANGE = "2022-10-29T13:00:00 : 2022-10-29T18:00:00"
 QUOTA_HOUR = "2022-10-29T17:00:00 : 2022-10-29T18:00:00"
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the browser tests save their screenshots: a temporary folder, or ``SCREENSHOT_DIR``
+    (``make screenshots`` sets it to docs/img to refresh the README's pictures; tests never do)."""
+    chosen = os.environ.get("SCREENSHOT_DIR")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def superset_python() -> Path:
@@ -56,25 +61,11 @@ class Served:
     env: dict[str, str]
 
 
-def provisioned_database(postgres_url: str) -> str:
-    """A new database with the pipeline's tables and users, and the read-only role."""
-    name = unique("serving")
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = urlsplit(postgres_url)._replace(path="/" + name).geturl()
-    provision(ProvisionSettings(database_url=url), say=lambda _: None)
-    return url
-
-
 @pytest.fixture(scope="session")
 def pipeline_database(postgres_url: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """A database holding 13h-17h of pipeline output, and what was written."""
-    url = provisioned_database(postgres_url)
-    expected = pipeline_data.write(url)
-    yield url, expected
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(urlsplit(url).path[1:])))
+    with provisioned_database(postgres_url) as url:
+        yield url, pipeline_data.write(url)
 
 
 def _wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:

@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from common import schema
-from provision.users import SEED_USERS, read_users
+from provision.users import SEED_USERS, read_users_file
 
 START = datetime(2022, 10, 29, 13, 0)
 HOURS = 5
@@ -29,7 +29,7 @@ def _totals() -> tuple[dict[Key, int], dict[Key, int]]:
     rng = random.Random(20221029)
     five: dict[Key, int] = defaultdict(int)
     hourly: dict[Key, int] = defaultdict(int)
-    users = read_users(SEED_USERS)
+    users = read_users_file(SEED_USERS)
     for minute in range(0, HOURS * 60, 2):
         t = START + timedelta(minutes=minute)
         window, hour = t - timedelta(minutes=t.minute % 5), t.replace(minute=0)
@@ -45,7 +45,7 @@ def _totals() -> tuple[dict[Key, int], dict[Key, int]]:
 
 
 def over_quota(hourly: dict[Key, int]) -> list[tuple[str, int, int, datetime]]:
-    users = {u.id: u for u in read_users(SEED_USERS)}
+    users = {u.id: u for u in read_users_file(SEED_USERS)}
     return sorted((users[id_].email, usage, users[id_].quota, hour)
                   for (hour, id_, kind), usage in hourly.items()
                   if kind == schema.USER_TOTAL and usage > users[id_].quota)

@@ -12,10 +12,10 @@ from common import schema
 from serving.reader import reader_uri
 from serving.superset import charts
 from serving.superset.bundle import ROOT, files, write_zip
-from serving.superset.description import Ranges, describe
+from serving.superset.description import Ranges, bundle_description
 from serving.superset.model import Bars, Table, TimeSeries
 
-BUNDLE = describe("postgresql+psycopg2://pipeline_reader@db:5432/pipeline")
+BUNDLE = bundle_description("postgresql+psycopg2://pipeline_reader@db:5432/pipeline")
 FILES = {path: json.loads(text) for path, text in files(BUNDLE).items()}
 
 
@@ -97,14 +97,14 @@ def test_the_quota_hour_filter_reaches_only_the_bar_chart() -> None:
 
 def test_default_time_ranges_come_from_the_ranges_given() -> None:
     ranges = Ranges("Last 3 hours", "Last month", "Last hour")
-    bundle = describe("postgresql://x", ranges)
+    bundle = bundle_description("postgresql://x", ranges)
     assert {charts.params(c)["time_range"] for c in bundle.dashboards[0].charts} == {"Last 3 hours"}
     assert {charts.params(c)["time_range"] for c in bundle.dashboards[1].charts} == {"Last month", "Last hour"}
 
 
 def test_the_same_description_gives_the_same_zip_bytes(tmp_path: Path) -> None:
     first = write_zip(files(BUNDLE), tmp_path / "a.zip").read_bytes()
-    second = write_zip(files(describe("postgresql+psycopg2://pipeline_reader@db:5432/pipeline")),
+    second = write_zip(files(bundle_description("postgresql+psycopg2://pipeline_reader@db:5432/pipeline")),
                        tmp_path / "b.zip").read_bytes()
     assert first == second
     with zipfile.ZipFile(tmp_path / "a.zip") as zf:

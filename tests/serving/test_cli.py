@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from serving.__main__ import COMMANDS
+from serving.commands import COMMANDS
 
 from ..helpers import run_module
 
@@ -17,7 +17,7 @@ RUNS_IN_SUPERSETS_VENV = {"serving/superset/import_assets.py"}
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_setting_of_every_command_is_in_its_help_and_the_readme(command: str) -> None:
-    cls = COMMANDS[command][0]
+    cls = COMMANDS[command].settings
     help_text = run_module("serving", command, "--help").stdout
     readme = (REPO / "serving" / "README.md").read_text()
     for name in cls.model_fields:

@@ -16,7 +16,7 @@ from serving.report.page import render
 from serving.report.svg import bar_chart, line_chart
 
 from ..helpers import run_module
-from .conftest import REPO, superset_python
+from .conftest import superset_python
 
 T0 = datetime(2022, 10, 29, 13)
 
@@ -44,7 +44,7 @@ def test_the_page_escapes_ids_and_emails() -> None:
 
 @pytest.mark.integration
 def test_the_report_of_the_pipeline_output_renders_every_chart_in_chromium(
-        pipeline_database: tuple[str, dict[str, Any]], tmp_path: Path) -> None:
+        pipeline_database: tuple[str, dict[str, Any]], tmp_path: Path, screenshots: Path) -> None:
     url, expected = pipeline_database
     out = tmp_path / "report.html"
     result = run_module("serving", "report", "--out", str(out), env={"DATABASE_URL": url})
@@ -53,7 +53,7 @@ def test_the_report_of_the_pipeline_output_renders_every_chart_in_chromium(
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), "the page must not fetch anything"
     assert html.count("<polyline") == sum(len({i for (_, i, _) in expected[t]}) for t in ("bytes", "bytes_hourly"))
     job = {"url": out.as_uri(), "selector": "figure.report-chart svg", "count": 7,
-           "screenshot": str(REPO / "docs" / "img" / "report.png"), "login": None}
+           "screenshot": str(screenshots / "report.png"), "login": None}
     done = subprocess.run([str(superset_python()), str(Path(__file__).with_name("browse.py"))],
                           input=json.dumps(job), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]

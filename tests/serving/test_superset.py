@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from common import schema
-from serving.superset.description import describe
+from serving.superset.description import bundle_description
 from serving.superset.model import Dashboard
 
 from .conftest import QUOTA_HOUR, REPO, SEED_RANGE, Served, superset_python
@@ -20,8 +20,7 @@ from .superset_api import Api
 
 pytestmark = [pytest.mark.superset, pytest.mark.integration]
 
-BUNDLE = describe("postgresql://unused")
-SCREENSHOTS = REPO / "docs" / "img"
+BUNDLE = bundle_description("postgresql://unused")
 TYPES = {"user": schema.USER_TOTAL, "antenna": schema.ANTENNA_TOTAL, "app": schema.APP_TOTAL}
 RENDERED = ".dashboard-component-chart-holder:has(canvas, table)"
 
@@ -96,11 +95,10 @@ def test_supersets_own_import_command_accepts_the_bundle(superset: Served, tmp_p
 
 
 @pytest.mark.parametrize("board", BUNDLE.dashboards, ids=lambda b: b.slug)
-def test_each_dashboard_renders_all_its_charts_without_console_errors(superset: Served,
-                                                                    board: Dashboard) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def test_each_dashboard_renders_all_its_charts_without_console_errors(superset: Served, board: Dashboard,
+                                                                    screenshots: Path) -> None:
     job = {"url": f"{superset.base}/superset/dashboard/{board.slug}/?standalone=1", "selector": RENDERED,
-           "count": len(board.charts), "screenshot": str(SCREENSHOTS / f"{board.slug}.png"),
+           "count": len(board.charts), "screenshot": str(screenshots / f"{board.slug}.png"),
            "login": {"base": superset.base, "username": superset.username, "password": superset.password}}
     done = subprocess.run([str(superset_python()), str(Path(__file__).with_name("browse.py"))],
                           input=json.dumps(job), capture_output=True, text=True, timeout=300)

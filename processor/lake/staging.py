@@ -1,9 +1,9 @@
-"""The staging area: one Arrow IPC file per committed batch, per (topic, partition), before the lake.
+"""The staging area: one Arrow IPC file per committed batch, per topic partition, before the lake.
 
 ``$DATA_DIR/staging/<topic>/<partition>/<first offset>-<last offset>.arrow`` (Arrow IPC, LZ4). A file is
 *committed* once ``processor_offsets.next_offset`` is past its last offset; files at or beyond
-it, and every temporary file of the partition, are leftovers of a crash: they are discarded under
-the partition's lock before any write.
+it, and every temporary file of the partition (``$DATA_DIR/tmp/<topic>/<partition>/``), are leftovers
+of a crash: they are discarded under the partition's lock before any write.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from common import schema
-
-from .files import remove, write_ipc_atomically
+from ..records import TopicPartition
+from .durable import remove, write_ipc_atomically
 
 _NAME = re.compile(r"^(\d{20})-(\d{20})\.arrow$")
 
@@ -28,12 +27,23 @@ class StagedFile:
     path: Path
 
 
-class StagingArea:
-    """Staged batch files and temporary files of one topic partition under ``data_dir``."""
+@dataclass(frozen=True)
+class StagingRoot:
+    """The two folders every partition's staging area lives in (``DATA_DIR/staging``, ``DATA_DIR/tmp``)."""
 
-    def __init__(self, data_dir: Path, topic: str, partition: int) -> None:
-        self.folder = data_dir / schema.STAGING_SUBDIR / topic / str(partition)
-        self.tmp_folder = data_dir / "tmp" / topic / str(partition)
+    staged: Path
+    temp: Path
+
+    def area(self, tp: TopicPartition) -> StagingArea:
+        return StagingArea(self, tp)
+
+
+class StagingArea:
+    """Staged batch files and temporary files of one topic partition."""
+
+    def __init__(self, root: StagingRoot, tp: TopicPartition) -> None:
+        self.folder = root.staged / tp.topic / str(tp.partition)
+        self.tmp_folder = root.temp / tp.topic / str(tp.partition)
 
     def temp_for(self, final: Path) -> Path:
         """Where ``final`` is written before it is renamed into place."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .hours import label
-from .reconcile import describe
+from .reconcile import summarize_differences
 from .results import HourResult, RunSummary
 
 _BAR = 20
@@ -27,7 +27,7 @@ def hour_line(result: HourResult, lake: Path, seconds: float) -> str:
     return (f"{label(result.hour)}: {result.files} file(s), {result.events} events "
             f"({result.unknown_user_events} of ids not in user_metadata), "
             f"{result.bytes_hourly_rows} bytes_hourly rows, {result.quota_rows} user(s) over quota; "
-            f"{describe(result.differences)} ({seconds:.2f}s)")
+            f"{summarize_differences(result.differences)} ({seconds:.2f}s)")
 
 
 def summary_line(summary: RunSummary, seconds: float) -> str:

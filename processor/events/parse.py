@@ -16,7 +16,7 @@ from msgspec import Meta
 
 from common.lake import EVENT_SCHEMA
 
-from .fast_parse import MAX_EPOCH, decode_clean_batch, timestamps_from_seconds
+from .vectorized import MAX_EPOCH, decode_clean_batch, timestamps_from_seconds
 
 Timestamp = Annotated[int, Meta(ge=0, lt=MAX_EPOCH)] | Annotated[float, Meta(ge=0, lt=MAX_EPOCH)]
 Text = Annotated[str, Meta(min_length=1)]

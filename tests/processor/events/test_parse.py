@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from processor.parse import parse_batch
+from processor.events.parse import parse_batch
 
 GOOD = b'{"bytes":9082,"timestamp":1600545287,"app":"SKYPE","id":"u1","antenna_id":"a1"}'
 
@@ -54,8 +54,8 @@ def test_a_batch_of_only_rejects_gives_an_empty_table_with_the_lake_schema() -> 
 
 
 def test_a_clean_batch_takes_the_vectorized_path_and_matches_the_careful_one() -> None:
-    from processor.fast_parse import decode_clean_batch
-    from processor.parse import _decode_one_by_one
+    from processor.events.parse import _decode_one_by_one
+    from processor.events.vectorized import decode_clean_batch
 
     values = [f'{{"bytes":{i},"timestamp":{1667048400 + i}{".25" if i % 3 else ""},"app":"A{i % 4}",'
               f'"id":"u{i}","antenna_id":"a{i % 7}","extra":{{"k":[1]}}}}'.encode() for i in range(500)]
@@ -73,7 +73,7 @@ def test_a_clean_batch_takes_the_vectorized_path_and_matches_the_careful_one() -
     [GOOD, None],
 ])
 def test_the_vectorized_path_refuses_any_batch_where_rows_could_misalign(batch: list[bytes | None]) -> None:
-    from processor.fast_parse import decode_clean_batch
+    from processor.events.vectorized import decode_clean_batch
 
     assert decode_clean_batch(batch) is None
 

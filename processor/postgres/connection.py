@@ -1,4 +1,4 @@
-"""One reconnecting PostgreSQL connection and transactions that retry conflicts and map outages."""
+"""One reconnecting PostgreSQL connection; transactions that retry conflicts and map outages."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from pydantic import SecretStr
 from common.db import connect
 from common.errors import DatabaseUnavailable
 
-from .metrics import Metrics
+from ..metrics import Metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 RETRIES_ON_CONFLICT = 5
 
 
-class Database:
+class ReconnectingConnection:
     """Runs units of work in transactions; a lost connection is reopened on the next one."""
 
     def __init__(self, url: SecretStr, metrics: Metrics) -> None:

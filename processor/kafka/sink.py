@@ -5,7 +5,7 @@ waits for the previous checkpoint's batch (applied on the worker while Quix kept
 hands over the new one: JSON parsing, Parquet and PostgreSQL work (which mostly release the GIL)
 overlap with Quix's per-message loop. Kafka's committed offset may therefore run one checkpoint
 ahead of PostgreSQL; that is safe because PostgreSQL's offsets are the truth: every assignment
-starts there (``app.ResumingApplication``). After a failed batch the sink refuses everything
+starts there (``application.ResumingApplication``). After a failed batch the sink refuses everything
 until the application is rebuilt (``ReplayRequired``), so nothing is ever applied past a gap.
 """
 
@@ -20,8 +20,8 @@ from quixstreams.sinks import BaseSink
 
 from common.errors import BrokerUnavailable, DatabaseUnavailable, ReplayRequired
 
-from .metrics import Metrics
-from .writer import Batch, CheckpointWriter, TopicPartition
+from ..metrics import Metrics
+from ..records import Checkpoint, PartitionBatch, TopicPartition
 
 log = logging.getLogger(__name__)
 
@@ -29,35 +29,34 @@ log = logging.getLogger(__name__)
 class SpeedLayerSink(BaseSink):
     """Lake + 5-minute totals, exactly once, for every partition this process is assigned."""
 
-    def __init__(self, writer: CheckpointWriter, metrics: Metrics) -> None:
+    def __init__(self, apply: Callable[[Checkpoint], None], metrics: Metrics) -> None:
         super().__init__()
-        self._writer, self.metrics = writer, metrics
-        self._buffers: dict[TopicPartition, Batch] = {}
+        self._apply, self.metrics = apply, metrics
+        self._buffers: Checkpoint = {}
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="apply")
         self._pending: Future[None] | None = None
         self._failure: Exception | None = None
 
     @classmethod
-    def factory(cls, writer: CheckpointWriter, metrics: Metrics) -> Callable[[], SpeedLayerSink]:
+    def factory(cls, apply: Callable[[Checkpoint], None], metrics: Metrics) -> Callable[[], SpeedLayerSink]:
         """A fresh sink per application run (a failed sink refuses everything until replaced)."""
-        return lambda: cls(writer, metrics)
+        return lambda: cls(apply, metrics)
 
     def setup(self) -> None:
         self.metrics.set_ready(True)
 
     def add(self, value: Any, key: Any, timestamp: int, headers: Any, topic: str,
             partition: int, offset: int) -> None:
-        buffer = self._buffers.get((topic, partition))
+        buffer = self._buffers.get((topic, partition))  # type: ignore[call-overload]  # equal to its TopicPartition
         if buffer is None:
-            buffer = self._buffers[(topic, partition)] = ([], [])
-        buffer[0].append(value)
-        buffer[1].append(offset)
+            buffer = self._buffers[TopicPartition(topic, partition)] = PartitionBatch()
+        buffer.append(value, offset)
 
     def flush(self) -> None:
         batches, self._buffers = self._buffers, {}
         self.settle()
         if batches:
-            self._pending = self._worker.submit(self._writer.write, batches)
+            self._pending = self._worker.submit(self._apply, batches)
 
     def settle(self) -> None:
         """Wait for the batch in flight; raise ``ReplayRequired`` if it (or an earlier one) failed."""

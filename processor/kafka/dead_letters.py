@@ -12,7 +12,8 @@ from confluent_kafka import KafkaError, Producer
 
 from common.errors import BrokerUnavailable
 
-from .parse import Reject
+from ..events.parse import Reject
+from ..records import TopicPartition
 
 log = logging.getLogger(__name__)
 MAX_LOGGED = 5  # per batch; the rest are counted in the metrics
@@ -33,15 +34,15 @@ class DeadLetters:
         if err is not None:
             self._failures.append(str(err))
 
-    def produce(self, source_topic: str, partition: int, rejects: list[Reject]) -> None:
+    def produce(self, source: TopicPartition, rejects: list[Reject]) -> None:
         """Queue every reject; ``flush`` waits for their acknowledgement."""
         for n, r in enumerate(rejects):
             if n < MAX_LOGGED:
-                log.warning("dead-lettered %s[%d]@%d: %s", source_topic, partition, r.offset, r.reason)
+                log.warning("dead-lettered %s@%d: %s", source, r.offset, r.reason)
             self._producer.produce(self.topic, value=r.value, on_delivery=self._on_delivery, headers=[
                 ("dlq.reason", r.reason.encode()), ("dlq.category", r.category.encode()),
-                ("dlq.source.topic", source_topic.encode()),
-                ("dlq.source.partition", str(partition).encode()),
+                ("dlq.source.topic", source.topic.encode()),
+                ("dlq.source.partition", str(source.partition).encode()),
                 ("dlq.source.offset", str(r.offset).encode()),
             ])
             self._producer.poll(0)

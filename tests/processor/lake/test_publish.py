@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import polars as pl
 
-from processor.parse import parse_batch
-from processor.publish import MANIFEST, _execute, _plan, publish
-from processor.staging import StagingArea
+from processor.events.parse import parse_batch
+from processor.lake.manifest import MANIFEST, PublishManifest
+from processor.lake.publish import execute, plan, publish
+from processor.lake.staging import StagingArea, StagingRoot
+from processor.records import TopicPartition
 
 T13 = 1667048400  # 2022-10-29T13:00:00Z
+DEVICES_0, DEVICES_3 = TopicPartition("devices", 0), TopicPartition("devices", 3)
+
+
+def staging_area(root: Path, tp: TopicPartition) -> StagingArea:
+    return StagingRoot(staged=root / "staging", temp=root / "tmp").area(tp)
 
 
 def events(*stamps: int) -> object:
@@ -26,10 +32,10 @@ def lake_rows(lake: Path) -> list[tuple[object, ...]]:
 
 
 def test_publishing_writes_one_file_per_hour_named_by_partition_and_offsets(tmp_path: Path) -> None:
-    area = StagingArea(tmp_path, "devices", 3)
+    area = staging_area(tmp_path, DEVICES_3)
     area.stage(0, 1, events(T13 + 5, T13 + 3600))
     area.stage(2, 4, events(T13 + 10))
-    written = publish(area, tmp_path / "events", "devices", 3)
+    written = publish(area, tmp_path / "events", DEVICES_3)
     names = sorted(str(p.relative_to(tmp_path / "events")) for p in written)
     assert names == [
         "year=2022/month=10/day=29/hour=13/part-devices-3-00000000000000000000-00000000000000000004.parquet",
@@ -40,22 +46,22 @@ def test_publishing_writes_one_file_per_hour_named_by_partition_and_offsets(tmp_
 
 
 def test_an_interrupted_publish_is_finished_without_duplicating_an_event(tmp_path: Path) -> None:
-    area = StagingArea(tmp_path, "devices", 0)
+    area = staging_area(tmp_path, DEVICES_0)
     area.stage(0, 1, events(T13, T13 + 3600))
     lake = tmp_path / "events"
-    plan = _plan(area, lake, "devices", 0)
-    assert plan is not None
-    (area.folder / MANIFEST).write_text(json.dumps(plan))
-    _execute(area, lake, plan)  # outputs written...
+    manifest = plan(area, lake, DEVICES_0)
+    assert manifest is not None
+    manifest.save(area)
+    execute(area, lake, manifest)  # outputs written...
     area.stage(2, 2, events(T13 + 1))  # ...a new batch staged before the inputs were removed
-    (area.folder / MANIFEST).write_text(json.dumps(plan))
+    manifest.save(area)
     area.stage(0, 1, events(T13, T13 + 3600))  # the inputs are still there
-    publish(area, lake, "devices", 0)
+    publish(area, lake, DEVICES_0)
     assert lake_rows(lake) == [("u0", 0, 13), ("u0", 0, 13), ("u1", 1, 14)]
 
 
 def test_uncommitted_staged_files_and_temporary_files_are_discarded(tmp_path: Path) -> None:
-    area = StagingArea(tmp_path, "devices", 0)
+    area = staging_area(tmp_path, DEVICES_0)
     kept = area.stage(0, 9, events(T13))
     area.stage(10, 19, events(T13))
     area.tmp_folder.mkdir(parents=True, exist_ok=True)
@@ -66,9 +72,18 @@ def test_uncommitted_staged_files_and_temporary_files_are_discarded(tmp_path: Pa
 
 
 def test_the_lake_never_holds_anything_but_complete_parquet_files(tmp_path: Path) -> None:
-    area = StagingArea(tmp_path, "devices", 0)
+    area = staging_area(tmp_path, DEVICES_0)
     area.stage(0, 0, events(T13))
-    publish(area, tmp_path / "events", "devices", 0)
+    publish(area, tmp_path / "events", DEVICES_0)
     files = [p for p in (tmp_path / "events").rglob("*") if p.is_file()]
     assert files and all(p.suffix == ".parquet" and not p.name.startswith((".", "_")) for p in files)
     assert pl.scan_parquet(tmp_path / "events", hive_partitioning=True).collect().height == 1
+
+
+def test_the_manifest_reads_back_as_written_and_keeps_its_json_shape(tmp_path: Path) -> None:
+    area = staging_area(tmp_path, DEVICES_0)
+    manifest = PublishManifest(inputs=("a.arrow", "b.arrow"), outputs={464736: "year=2023/x.parquet"})
+    manifest.save(area)
+    assert PublishManifest.load(area) == manifest
+    assert (area.folder / MANIFEST).read_text() == \
+        '{"inputs": ["a.arrow", "b.arrow"], "outputs": {"464736": "year=2023/x.parquet"}}'

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from processor.aggregate import count_late, window_totals
-from processor.parse import parse_batch
+from processor.events.parse import parse_batch
+from processor.events.windows import count_late, window_totals
 
 T0 = 1667048400  # 2022-10-29T13:00:00Z
 

@@ -1,0 +1,90 @@
+"""The speed layer as a service: checks, wiring of its parts, and the consume-retry loop."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+
+import pyarrow as pa
+
+from common.errors import DatabaseUnavailable, ReplayRequired
+from common.kafka import CONSUMER_TUNING, ensure_topic
+
+from .checkpoint import CheckpointApplier
+from .kafka.application import build_application, run_application
+from .kafka.dead_letters import DeadLetters
+from .kafka.sink import SpeedLayerSink
+from .lake.schedule import PublishSchedule
+from .lake.staging import StagingRoot
+from .metrics import Metrics, serve
+from .ownership import publish_partition
+from .postgres.connection import ReconnectingConnection
+from .postgres.offsets import resume_offsets
+from .postgres.startup import check_database, wait_for_database
+from .retry import Backoff, Stopping
+from .settings import ProcessorSettings
+
+log = logging.getLogger("processor")
+
+
+def consume(settings: ProcessorSettings, new_sink: Callable[[], SpeedLayerSink], backoff: Backoff,
+            stopping: Stopping) -> None:
+    """Run the Quix app until SIGTERM/SIGINT; after a failed batch, wait and start again.
+
+    A new application (and sink) resumes from PostgreSQL's offsets, so nothing is lost or doubled.
+    """
+    while not stopping.is_set():
+        sink = new_sink()
+        try:
+            run_application(build_application(
+                brokers=settings.kafka_brokers, topic=settings.kafka_topic, group=settings.consumer_group,
+                auto_offset_reset=settings.auto_offset_reset, commit_interval=settings.commit_interval,
+                commit_every=settings.commit_every, state_dir=str(settings.state_dir),
+                consumer_config={**CONSUMER_TUNING, "statistics.interval.ms": 2000, "stats_cb": sink.metrics.on_stats},
+                resume_offsets=resume_offsets(settings.database_url), sink=sink))
+        except ReplayRequired as e:
+            log.warning("%s; retrying", e)
+            stopping.watch()
+            wait_for_database(settings.database_url, backoff, stopping)
+            continue
+        finally:
+            sink.close()  # waits for the batch in flight
+        try:
+            sink.settle()
+        except ReplayRequired as e:
+            log.warning("%s: the last batch is applied on the next start", e)
+        return
+
+
+def run(settings: ProcessorSettings) -> None:
+    """Consume until SIGTERM/SIGINT; after a failed batch, wait and resume from PostgreSQL's offsets."""
+    check_database(settings.database_url)
+    # Arrow's default (jemalloc) pool keeps freed batch memory; the system allocator returns it.
+    pa.set_memory_pool(pa.system_memory_pool())
+    for topic in (settings.kafka_topic, settings.kafka_dlq_topic):
+        ensure_topic(settings.kafka_brokers, topic, settings.partitions)
+    metrics = Metrics()
+    server = serve(metrics, settings.metrics_port, settings.metrics_host) if settings.metrics_port else None
+    dead_letters = DeadLetters(brokers=settings.kafka_brokers, dlq_topic=settings.kafka_dlq_topic)
+    database = ReconnectingConnection(settings.database_url, metrics)
+    staging = StagingRoot(staged=settings.staging_dir, temp=settings.tmp_dir)
+    schedule = PublishSchedule(publish=partial(publish_partition, database, staging, settings.lake_dir), metrics=metrics,
+                               flush_rows=settings.lake_flush_rows, flush_seconds=settings.lake_flush_seconds)
+    applier = CheckpointApplier(database=database, staging=staging, dead_letters=dead_letters,
+                                metrics=metrics, schedule=schedule)
+    backoff, stopping = Backoff(settings.retry_max_seconds), Stopping()
+    log.info("consuming %s as group %s; lake in %s", settings.kafka_topic, settings.consumer_group, settings.lake_dir)
+    try:
+        consume(settings, SpeedLayerSink.factory(applier.apply, metrics), backoff, stopping)
+        metrics.set_ready(False)
+        try:
+            schedule.publish_all()
+            log.info("stopped cleanly: totals committed, staged events published")
+        except DatabaseUnavailable as e:
+            log.warning("stopped; staged events left for the next start to publish (%s)", e)
+    finally:
+        dead_letters.close()
+        database.close()
+        if server is not None:
+            server.shutdown()
