@@ -33,7 +33,7 @@ MALFORMED = [b"", b"not json", b"[1,2,3]", b'{"bytes":1,"timestamp":1667048400,"
 def make_events(count: int, seed: int, hours: int = 3) -> list[dict[str, object]]:
     """Valid events over ``hours`` hours from 13:00, out of order, with some float timestamps."""
     rng = random.Random(seed)
-    events = []
+    events: list[dict[str, object]] = []
     for i in range(count):
         ts: int | float = T13 + rng.randrange(hours * 3600)
         if i % 10 == 0:
@@ -124,6 +124,18 @@ class ProcessorRun:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout)
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """What one processor test runs against: a provisioned database, a topic, a data folder, a log."""
+
+    url: str
+    topic: str
+    data: Path
+    brokers: str
+    log: Path
+    env: dict[str, str]  # the processor's settings; tests may adjust them before a run
 
 
 def processor_env(brokers: str, topic: str, database_url: str, data_dir: Path, group: str) -> dict[str, str]:

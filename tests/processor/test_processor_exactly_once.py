@@ -6,8 +6,8 @@ import random
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,6 +19,7 @@ from .harness import (
     MALFORMED,
     PARTITIONS,
     T13,
+    Pipeline,
     ProcessorRun,
     database_totals,
     encode,
@@ -44,15 +45,30 @@ def scrape_until(port: int, needle: str, timeout: float = 15) -> str:
         time.sleep(0.5)
 
 
+@dataclass(frozen=True)
+class MixedRun:
+    """One processor run over the mixed set, and what it left."""
+
+    url: str
+    topic: str
+    brokers: str
+    data: Path
+    log: Path
+    events: list[dict[str, object]]  # the valid events produced
+    code: int  # the processor's exit code after SIGTERM
+    metrics: str  # /metrics once caught up
+    ready: int  # /ready's status once caught up
+
+
 @pytest.fixture(scope="module")
-def mixed_run(kafka_brokers: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def mixed_run(kafka_brokers: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MixedRun]:
     """Three hours out of order, hour-late events produced last, malformed messages mixed in."""
     tmp = tmp_path_factory.mktemp("mixed")
     with provisioned_database(postgres_url) as url:
         yield run_mixed(kafka_brokers, url, tmp)
 
 
-def run_mixed(kafka_brokers: str, url: str, tmp: Path) -> dict[str, Any]:
+def run_mixed(kafka_brokers: str, url: str, tmp: Path) -> MixedRun:
     topic = unique("devices")
     ensure_topic(kafka_brokers, topic, PARTITIONS)
     events = make_events(6000, seed=11)
@@ -69,57 +85,57 @@ def run_mixed(kafka_brokers: str, url: str, tmp: Path) -> dict[str, Any]:
     metrics = scrape_until(run.metrics_port, "processor_consumer_lag{")
     ready = urllib.request.urlopen(f"http://127.0.0.1:{run.metrics_port}/ready").status
     code = run.stop()
-    return {"url": url, "topic": topic, "data": tmp / "data", "events": events + late, "code": code,
-            "metrics": metrics, "ready": ready, "brokers": kafka_brokers, "log": tmp / "log"}
+    return MixedRun(url=url, topic=topic, brokers=kafka_brokers, data=tmp / "data", log=tmp / "log",
+                    events=events + late, code=code, metrics=metrics, ready=ready)
 
 
-def test_every_five_minute_total_equals_the_exact_sum_including_hour_late_events(mixed_run: dict[str, Any]) -> None:
-    assert database_totals(mixed_run["url"]) == expected_totals(mixed_run["events"])
+def test_every_five_minute_total_equals_the_exact_sum_including_hour_late_events(mixed_run: MixedRun) -> None:
+    assert database_totals(mixed_run.url) == expected_totals(mixed_run.events)
 
 
-def test_the_lake_holds_every_valid_event_exactly_once_in_its_utc_hour(mixed_run: dict[str, Any]) -> None:
-    assert lake_events(mixed_run["data"]) == expected_lake(mixed_run["events"])
+def test_the_lake_holds_every_valid_event_exactly_once_in_its_utc_hour(mixed_run: MixedRun) -> None:
+    assert lake_events(mixed_run.data) == expected_lake(mixed_run.events)
 
 
-def test_the_dead_letter_topic_holds_exactly_the_malformed_messages_with_reason_and_source(mixed_run: dict[str, Any]) -> None:
-    letters = consume_all(mixed_run["brokers"], mixed_run["topic"] + "-dlq")
+def test_the_dead_letter_topic_holds_exactly_the_malformed_messages_with_reason_and_source(mixed_run: MixedRun) -> None:
+    letters = consume_all(mixed_run.brokers, mixed_run.topic + "-dlq")
     assert sorted(m.value() or b"" for m in letters) == sorted(MALFORMED * 3)
     for m in letters:
         headers = dict(m.headers() or [])
-        assert headers["dlq.source.topic"].decode() == mixed_run["topic"]
+        assert headers["dlq.source.topic"].decode() == mixed_run.topic
         assert int(headers["dlq.source.partition"]) in range(PARTITIONS) and int(headers["dlq.source.offset"]) >= 0
         assert headers["dlq.reason"] and headers["dlq.category"]
 
 
-def test_sigterm_stops_the_processor_with_exit_code_zero(mixed_run: dict[str, Any]) -> None:
-    assert mixed_run["code"] == 0
+def test_sigterm_stops_the_processor_with_exit_code_zero(mixed_run: MixedRun) -> None:
+    assert mixed_run.code == 0
 
 
-def test_metrics_count_consumed_written_dead_lettered_and_late_events(mixed_run: dict[str, Any]) -> None:
-    text = mixed_run["metrics"]
+def test_metrics_count_consumed_written_dead_lettered_and_late_events(mixed_run: MixedRun) -> None:
+    text = mixed_run.metrics
     values = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines() if line and not line.startswith("#")}
-    assert values["processor_events_written_total"] == len(mixed_run["events"])
+    assert values["processor_events_written_total"] == len(mixed_run.events)
     assert sum(v for k, v in values.items() if k.startswith("processor_events_dead_lettered_total")) == len(MALFORMED) * 3
-    assert sum(v for k, v in values.items() if k.startswith("processor_events_consumed_total")) >= len(mixed_run["events"]) + 21
+    assert sum(v for k, v in values.items() if k.startswith("processor_events_consumed_total")) >= len(mixed_run.events) + 21
     assert values["processor_late_events_total"] >= 300
     assert any(k.startswith("processor_consumer_lag{") for k in values)
-    assert mixed_run["ready"] == 200
+    assert mixed_run.ready == 200
 
 
-def test_log_lines_about_a_rejected_message_name_its_topic_partition_and_offset(mixed_run: dict[str, Any]) -> None:
-    log = mixed_run["log"].read_text()
-    assert f"dead-lettered {mixed_run['topic']}[" in log and "]@" in log
+def test_log_lines_about_a_rejected_message_name_its_topic_partition_and_offset(mixed_run: MixedRun) -> None:
+    log = mixed_run.log.read_text()
+    assert f"dead-lettered {mixed_run.topic}[" in log and "]@" in log
 
 
-def test_a_late_event_corrects_its_five_minute_row(new_pipeline: Callable[[], dict[str, Any]]) -> None:
+def test_a_late_event_corrects_its_five_minute_row(new_pipeline: Callable[[], Pipeline]) -> None:
     pipeline = new_pipeline()
     on_time = {"bytes": 100, "timestamp": T13 + 10, "app": "A", "id": "u", "antenna_id": "x"}
     much_later = {"bytes": 1, "timestamp": T13 + 7200, "app": "A", "id": "u", "antenna_id": "x"}
     late = {"bytes": 5, "timestamp": T13 + 20, "app": "A", "id": "u", "antenna_id": "x"}
-    run = ProcessorRun(pipeline["env"], pipeline["log"]).start()
-    produce(pipeline["brokers"], pipeline["topic"], [encode(on_time), encode(much_later)], 1)
-    wait_caught_up(pipeline["url"], pipeline["topic"], {0: 2})
-    produce(pipeline["brokers"], pipeline["topic"], [encode(late)], 1)
-    wait_caught_up(pipeline["url"], pipeline["topic"], {0: 3})
+    run = ProcessorRun(pipeline.env, pipeline.log).start()
+    produce(pipeline.brokers, pipeline.topic, [encode(on_time), encode(much_later)], 1)
+    wait_caught_up(pipeline.url, pipeline.topic, {0: 2})
+    produce(pipeline.brokers, pipeline.topic, [encode(late)], 1)
+    wait_caught_up(pipeline.url, pipeline.topic, {0: 3})
     assert run.stop() == 0
-    assert database_totals(pipeline["url"]) == expected_totals([on_time, much_later, late])
+    assert database_totals(pipeline.url) == expected_totals([on_time, much_later, late])

@@ -6,7 +6,6 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -16,6 +15,7 @@ from devstack.postgres import PostgresCluster
 
 from .harness import (
     PARTITIONS,
+    Pipeline,
     ProcessorRun,
     database_totals,
     encode,
@@ -30,61 +30,61 @@ from .harness import (
 pytestmark = pytest.mark.integration
 
 
-def produce_in_background(p: dict[str, Any], values: list[bytes], rate: float) -> threading.Thread:
-    thread = threading.Thread(target=produce, args=(p["brokers"], p["topic"], values, PARTITIONS, rate))
+def produce_in_background(p: Pipeline, values: list[bytes], rate: float) -> threading.Thread:
+    thread = threading.Thread(target=produce, args=(p.brokers, p.topic, values, PARTITIONS, rate))
     thread.start()
     return thread
 
 
-def finish(p: dict[str, Any], *runs: ProcessorRun) -> None:
-    wait_caught_up(p["url"], p["topic"], end_offsets(p["brokers"], p["topic"]), timeout=180)
+def finish(p: Pipeline, *runs: ProcessorRun) -> None:
+    wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic), timeout=180)
     for run in runs:
         assert run.stop() == 0
 
 
-def test_three_sigkills_during_production_leave_exact_totals_and_lake(new_pipeline: Callable[[], dict[str, Any]]) -> None:
+def test_three_sigkills_during_production_leave_exact_totals_and_lake(new_pipeline: Callable[[], Pipeline]) -> None:
     p = new_pipeline()
-    p["env"]["LAKE_FLUSH_SECONDS"] = "1"
+    p.env["LAKE_FLUSH_SECONDS"] = "1"
     events = make_events(24_000, seed=21)
     producer = produce_in_background(p, [encode(e) for e in events], rate=2500)
     rng = random.Random(3)
     for started in range(1, 4):
-        run = ProcessorRun(p["env"], p["log"]).start()
+        run = ProcessorRun(p.env, p.log).start()
         run.wait_started(started)
         time.sleep(rng.uniform(0.5, 2.0))
         run.kill()
     producer.join()
-    run = ProcessorRun(p["env"], p["log"]).start()
+    run = ProcessorRun(p.env, p.log).start()
     finish(p, run)
-    assert database_totals(p["url"]) == expected_totals(events)
-    assert lake_events(p["data"]) == expected_lake(events)
-    assert p["log"].read_text().count("The application started") == 4
+    assert database_totals(p.url) == expected_totals(events)
+    assert lake_events(p.data) == expected_lake(events)
+    assert p.log.read_text().count("The application started") == 4
 
 
-def test_two_processors_in_one_group_give_the_tables_one_processor_gives(new_pipeline: Callable[[], dict[str, Any]]) -> None:
+def test_two_processors_in_one_group_give_the_tables_one_processor_gives(new_pipeline: Callable[[], Pipeline]) -> None:
     events = make_events(16_000, seed=31)
     values = [encode(e) for e in events]
     single = new_pipeline()
-    produce(single["brokers"], single["topic"], values, PARTITIONS)
-    finish(single, ProcessorRun(single["env"], single["log"]).start())
+    produce(single.brokers, single.topic, values, PARTITIONS)
+    finish(single, ProcessorRun(single.env, single.log).start())
 
     pair = new_pipeline()
-    first = ProcessorRun(pair["env"], pair["log"]).start()
+    first = ProcessorRun(pair.env, pair.log).start()
     producer = produce_in_background(pair, values, rate=2000)
     first.wait_started(1)
     time.sleep(2.5)
-    second = ProcessorRun(pair["env"], pair["log"]).start()  # a rebalance mid-stream
+    second = ProcessorRun(pair.env, pair.log).start()  # a rebalance mid-stream
     producer.join()
     finish(pair, first, second)
-    assert database_totals(pair["url"]) == database_totals(single["url"]) == expected_totals(events)
-    assert lake_events(pair["data"]) == lake_events(single["data"]) == expected_lake(events)
+    assert database_totals(pair.url) == database_totals(single.url) == expected_totals(events)
+    assert lake_events(pair.data) == lake_events(single.data) == expected_lake(events)
 
 
-def survive_outage(p: dict[str, Any], events: list[dict[str, object]], down: Callable[[], None],
+def survive_outage(p: Pipeline, events: list[dict[str, object]], down: Callable[[], None],
                    up: Callable[[], None], outage: float) -> None:
     """Produce in the background, take a service away mid-stream, bring it back, check exactness."""
-    p["env"]["RETRY_MAX_SECONDS"] = "2"
-    run = ProcessorRun(p["env"], p["log"]).start()
+    p.env["RETRY_MAX_SECONDS"] = "2"
+    run = ProcessorRun(p.env, p.log).start()
     producer = produce_in_background(p, [encode(e) for e in events], rate=1500)
     run.wait_started(1)  # the outage must hit a running processor, not its start-up checks
     time.sleep(2.0)
@@ -94,23 +94,23 @@ def survive_outage(p: dict[str, Any], events: list[dict[str, object]], down: Cal
     producer.join()
     assert run.proc is not None and run.proc.poll() is None, "the processor died during the outage"
     finish(p, run)
-    assert database_totals(p["url"]) == expected_totals(events)
-    assert lake_events(p["data"]) == expected_lake(events)
+    assert database_totals(p.url) == expected_totals(events)
+    assert lake_events(p.data) == expected_lake(events)
 
 
 def test_a_postgres_restart_mid_stream_loses_nothing(
-        new_pipeline: Callable[[], dict[str, Any]], postgres: tuple[str, PostgresCluster | None]) -> None:
+        new_pipeline: Callable[[], Pipeline], postgres: tuple[str, PostgresCluster | None]) -> None:
     cluster = postgres[1]
     if cluster is None:
         pytest.skip("PostgreSQL is external (DATABASE_URL): the test cannot restart it")
     p = new_pipeline()
     # "immediate" is a crash of the database, mid-transaction.
     survive_outage(p, make_events(12_000, seed=41), lambda: cluster.stop("immediate"), cluster.start, outage=5.0)
-    assert "retrying" in p["log"].read_text()
+    assert "retrying" in p.log.read_text()
 
 
 def test_a_broker_restart_mid_stream_loses_nothing(
-        new_pipeline: Callable[[], dict[str, Any]], kafka: tuple[str, KafkaBroker | None]) -> None:
+        new_pipeline: Callable[[], Pipeline], kafka: tuple[str, KafkaBroker | None]) -> None:
     broker = kafka[1]
     if broker is None:
         pytest.skip("Kafka is external (KAFKA_BROKERS): the test cannot restart it")
