@@ -5,7 +5,8 @@ antenna and app to bytes_hourly and the users over their hourly quota to user_qu
 (replacing the hour's rows in one transaction, so re-runs are safe), compares its totals with the
 speed layer's 5-minute rows in bytes, and records the run in batch_runs.
 
-Without an hour argument it processes the last complete hour.
+Without an hour argument it processes the last complete hour. With --schedule it keeps running
+and catches up shortly after each hour closes (BATCH_GRACE_SECONDS), instead of cron.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from common.cli import add_settings_arguments, run_main, settings_from_args
 from common.logs import setup_logging
 
 from .run import run
+from .schedule import run_schedule
 from .selection import HourSelection
 from .settings import BatchSettings
 
@@ -26,6 +28,8 @@ EPILOG = """examples:
   python -m batch --hour 2022-10-29T13             one hour (UTC)
   python -m batch --from 2022-10-29T13 --to 2022-10-29T18   13:00 to 17:00, five hours
   python -m batch --catch-up                       every hour new or changed since it was processed
+  python -m batch --schedule                       catch up now, then at every hour + BATCH_GRACE_SECONDS,
+                                                   until SIGTERM/SIGINT (exit 0); waits out PostgreSQL outages
 
 exit status: 0 done (an hour without data is not an error), 1 a lake file or the database failed,
 2 invalid arguments or settings."""
@@ -44,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
     which.add_argument("--catch-up", action="store_true",
                        help="process every complete hour whose lake files changed since the run ledger "
                             "(batch_runs) recorded them: missed runs and late events")
+    which.add_argument("--schedule", action="store_true",
+                       help="keep running: --catch-up now and then BATCH_GRACE_SECONDS after every hour "
+                            "boundary; waits out PostgreSQL outages; SIGTERM/SIGINT stop it (exit 0)")
     add_settings_arguments(p, BatchSettings)
     return p
 
@@ -51,11 +58,15 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
-    selection = HourSelection(hour=args.hour, start=args.start, end=args.end, catch_up=args.catch_up)
+    selection = HourSelection(hour=args.hour, start=args.start, end=args.end, catch_up=args.catch_up,
+                              schedule=args.schedule)
     if problem := selection.problem():
         p.error(problem)
     settings = settings_from_args(BatchSettings, args)
     setup_logging(settings.log_level)
+    if selection.schedule:
+        run_schedule(settings)
+        return 0
     run(settings, selection.hours(settings, datetime.now(UTC)))
     return 0
 

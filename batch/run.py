@@ -82,11 +82,16 @@ def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
     return summary
 
 
-def catch_up_hours(settings: BatchSettings, now: datetime) -> list[datetime]:
+def pending(settings: BatchSettings, now: datetime) -> list[datetime]:
     """Complete hours whose lake files changed since the ledger recorded them, oldest first."""
     with database_errors(server_label(settings.database_url)), \
             connect(settings.database_url, autocommit=True) as conn:
         processed = ledger.fingerprints(conn)
-    hours = pending_hours(settings.lake_dir, processed, before=floor_hour(now))
+    return pending_hours(settings.lake_dir, processed, before=floor_hour(now))
+
+
+def catch_up_hours(settings: BatchSettings, now: datetime) -> list[datetime]:
+    """``pending`` hours, with one log line saying how many."""
+    hours = pending(settings, now)
     log.info("Catch-up: %d hour(s) new or changed in %s since last processed", len(hours), settings.lake_dir)
     return hours

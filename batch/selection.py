@@ -18,11 +18,13 @@ class HourSelection:
     start: str | None = None
     end: str | None = None
     catch_up: bool = False
+    schedule: bool = False
 
     def problem(self) -> str | None:
         """Why this combination is not allowed, or ``None``."""
         chosen = [name for name, given in (("--hour", self.hour), ("--from/--to", self.start or self.end),
-                                           ("--catch-up", self.catch_up)) if given]
+                                           ("--catch-up", self.catch_up),
+                                           ("--schedule", self.schedule)) if given]
         if len(chosen) > 1:
             return f"choose one of {', '.join(chosen)}"
         if bool(self.start) != bool(self.end):

@@ -1,9 +1,18 @@
-"""Settings of the batch job: where the lake is and where the tables are."""
+"""Settings of the batch job: where the lake is, where the tables are, and the schedule's timing."""
 
 from __future__ import annotations
+
+from pydantic import Field
 
 from common.settings import DatabaseSettings, LakeSettings
 
 
 class BatchSettings(DatabaseSettings, LakeSettings):
-    """``DATABASE_URL``, ``DATA_DIR`` and ``LOG_LEVEL``; which hours to process are arguments."""
+    """``DATABASE_URL``, ``DATA_DIR``, ``LOG_LEVEL``; which hours to process are arguments."""
+
+    batch_grace_seconds: float = Field(
+        600.0, ge=0, lt=3600,
+        description="With --schedule: run this many seconds after each hour closes (keep it above "
+                    "the processor's LAKE_FLUSH_SECONDS so the hour's events are in the lake).")
+    retry_max_seconds: float = Field(
+        30.0, gt=0, description="With --schedule: longest pause between retries while PostgreSQL is unreachable.")

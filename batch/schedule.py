@@ -1,0 +1,118 @@
+"""``python -m batch --schedule``: the hourly job as a long-running process, instead of cron.
+
+At start, and then shortly after each hour closes (the hour boundary plus ``BATCH_GRACE_SECONDS``),
+it runs the catch-up: every complete hour whose lake files are new or changed since the ledger
+recorded them. Each wake is computed from the clock, never by adding an hour to the last one, so
+the schedule cannot drift and a suspended machine simply catches up when it wakes. An unreachable
+PostgreSQL is waited out (retries with backoff up to ``RETRY_MAX_SECONDS``); SIGTERM or SIGINT
+stops it between two hours, with exit status 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from common.errors import DatabaseUnavailable, LakeError
+
+from .hours import HOUR, floor_hour, label
+from .run import pending, run
+from .settings import BatchSettings
+
+log = logging.getLogger("batch.schedule")
+
+
+def next_wake(now: datetime, grace: timedelta) -> datetime:
+    """The first moment after ``now`` that is an hour boundary plus ``grace``."""
+    wake = floor_hour(now) + grace
+    return wake if wake > now else wake + HOUR
+
+
+def retry_delay(attempt: int, maximum: float) -> float:
+    """Seconds before retry number ``attempt`` (1, 2, ...): 1 s doubling, at most ``maximum``."""
+    return float(min(maximum, 2.0 ** min(attempt - 1, 30)))
+
+
+def _at(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Scheduler:
+    """The loop, with the clock, the sleep and the work injected (so tests can drive time).
+
+    ``catch_up(now)`` processes what is pending at ``now`` and returns the hours it processed;
+    ``sleep(seconds)`` waits and returns True when a stop was asked.
+    """
+
+    grace: timedelta
+    retry_max: float
+    catch_up: Callable[[datetime], list[datetime]]
+    now: Callable[[], datetime]
+    sleep: Callable[[float], bool]
+
+    def run(self) -> None:
+        """Catch up now, then after each hour closes, until ``sleep`` reports a stop."""
+        failures = 0
+        while True:
+            started = self.now()
+            try:
+                hours = self.catch_up(started)
+            except DatabaseUnavailable as e:
+                failures += 1
+                delay = retry_delay(failures, self.retry_max)
+                log.warning("%s; retrying in %gs", e, delay)
+                if self.sleep(delay):
+                    return
+                continue
+            failures = 0
+            wake = next_wake(self.now(), self.grace)
+            done = ", ".join(label(h) for h in hours) if hours else "nothing new"
+            log.info("Scheduled catch-up at %s: %s; next at %s", _at(started), done, _at(wake))
+            if self.sleep(max(0.0, (wake - self.now()).total_seconds())):
+                return
+
+
+def catch_up_until_stopped(settings: BatchSettings, stop: threading.Event) -> Callable[[datetime], list[datetime]]:
+    """The real work: the pending hours, one at a time (a stop is honoured between two hours).
+
+    A bad lake file fails its hour only (logged; tried again at the next wake, as its fingerprint
+    stays unrecorded); an unreachable database ends this attempt so the scheduler retries.
+    """
+    def catch_up(now: datetime) -> list[datetime]:
+        processed = []
+        for hour in pending(settings, now):
+            if stop.is_set():
+                break
+            try:
+                run(settings, [hour])
+            except LakeError as e:
+                log.error("%s: failed: %s", label(hour), e)
+                continue
+            processed.append(hour)
+        return processed
+
+    return catch_up
+
+
+def run_schedule(settings: BatchSettings) -> None:
+    """Run until SIGTERM/SIGINT; both end the process with exit status 0."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, _: Any) -> None:
+        log.info("%s: stopping after the hour in progress", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    log.info("Scheduler: catch-up now, then at every hour + %gs (lake %s)",
+             settings.batch_grace_seconds, settings.lake_dir)
+    Scheduler(grace=timedelta(seconds=settings.batch_grace_seconds), retry_max=settings.retry_max_seconds,
+              catch_up=catch_up_until_stopped(settings, stop), now=lambda: datetime.now(UTC),
+              sleep=stop.wait).run()
+    log.info("Scheduler stopped")

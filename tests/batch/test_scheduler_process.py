@@ -1,0 +1,76 @@
+"""``python -m batch --schedule`` as a process on the real PostgreSQL: closed hours, an outage, SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from devstack.ports import wait_until
+from devstack.postgres import PostgresCluster
+
+from ..helpers import query
+from .data import HOUR_13, HOUR_14
+from .lake import write_events
+
+pytestmark = pytest.mark.integration
+
+
+def start(url: str, lake: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(lake.parent), "RETRY_MAX_SECONDS": "1"}
+    with log.open("wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "batch", "--schedule"], env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+
+
+def hours_done(url: str) -> list[str]:
+    return [r[0] for r in query(url, "SELECT to_char(hour, 'HH24') FROM batch_runs ORDER BY hour")]
+
+
+def stop(proc: subprocess.Popen[bytes]) -> int:
+    proc.send_signal(signal.SIGTERM)
+    return proc.wait(30)
+
+
+def test_the_scheduler_processes_the_closed_hours_then_waits_and_stops_on_sigterm_with_exit_0(
+        provisioned: str, lake: Path, tmp_path: Path) -> None:
+    for n, events in enumerate(HOUR_13):
+        write_events(lake, "2022-10-29T13", f"part-{n}.parquet", events)
+    write_events(lake, "2022-10-29T14", "part-0.parquet", HOUR_14[0])
+    log = tmp_path / "schedule.log"
+    proc = start(provisioned, lake, log)
+    try:
+        assert wait_until(lambda: hours_done(provisioned) == ["13", "14"], 60), log.read_text()
+        assert wait_until(lambda: "next at" in log.read_text(), 10), log.read_text()
+        assert proc.poll() is None, "the scheduler must keep running after its catch-up"
+    finally:
+        code = stop(proc)
+    text = log.read_text()
+    assert code == 0, text
+    assert "2022-10-29T13:00Z, 2022-10-29T14:00Z; next at" in text
+    assert "Scheduler stopped" in text and "Traceback" not in text
+
+
+def test_the_scheduler_waits_out_a_postgres_outage_and_then_catches_up(
+        provisioned: str, lake: Path, tmp_path: Path, postgres: tuple[str, PostgresCluster | None]) -> None:
+    cluster = postgres[1]
+    if cluster is None:
+        pytest.skip("PostgreSQL is external (DATABASE_URL): the test cannot stop it")
+    write_events(lake, "2022-10-29T14", "part-0.parquet", HOUR_14[0])
+    log = tmp_path / "schedule.log"
+    cluster.stop("immediate")
+    try:
+        proc = start(provisioned, lake, log)
+        assert wait_until(lambda: log.read_text().count("retrying in") >= 2, 30), log.read_text()
+        assert proc.poll() is None, f"the scheduler died during the outage: {log.read_text()}"
+    finally:
+        cluster.start()
+    try:
+        assert wait_until(lambda: hours_done(provisioned) == ["14"], 60), log.read_text()
+    finally:
+        code = stop(proc)
+    assert code == 0, log.read_text()
