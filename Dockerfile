@@ -1,0 +1,42 @@
+# One image for every Python service of the pipeline (provision, simulator, processor, batch,
+# serving's bundle): `docker compose` picks the command. Superset keeps its own image
+# (deploy/superset/Dockerfile). Build: docker build -t antenna-pipeline .
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# Build stage: a virtualenv with the pinned dependencies (constraints.txt), then the project.
+# Every dependency ships a manylinux wheel, so no compiler is needed here either.
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
+WORKDIR /src
+RUN python -m venv /opt/venv
+COPY pyproject.toml constraints.txt ./
+# Dependencies first (their own layer: it survives code changes), read from pyproject.toml.
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > requirements.txt \
+    && /opt/venv/bin/pip install --no-compile -r requirements.txt -c constraints.txt
+COPY README.md ./
+COPY common common
+COPY devstack devstack
+COPY provision provision
+COPY simulator simulator
+COPY processor processor
+COPY batch batch
+COPY serving serving
+RUN /opt/venv/bin/pip install --no-compile --no-deps -c constraints.txt .
+
+# Final stage: the slim base, the virtualenv, a non-root user; nothing else.
+FROM ${PYTHON_IMAGE}
+RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/pipeline pipeline \
+    && mkdir -p /data /bundle \
+    && chown pipeline:pipeline /data /bundle
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    DATA_DIR=/data \
+    METRICS_HOST=0.0.0.0
+USER 10001:10001
+WORKDIR /home/pipeline
+EXPOSE 9108
+# The commands: antenna-provision, antenna-simulator, antenna-processor, antenna-batch, antenna-serving.
+CMD ["antenna-processor"]

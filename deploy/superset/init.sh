@@ -1,0 +1,26 @@
+#!/bin/sh
+# One-shot set-up of Superset in compose: the steps `python -m serving setup` runs natively, each
+# safe to repeat. The bundle comes from `antenna-serving bundle` (the `dashboards` service).
+#   SUPERSET_BUNDLE   the import bundle (default /bundle/dashboards.zip)
+#   SUPERSET_IMPORT_SCRIPT   serving/superset/import_assets.py (default: where the image puts it)
+#   ADMIN_USERNAME, ADMIN_PASSWORD, ADMIN_EMAIL   Superset's administrator
+set -eu
+: "${ADMIN_PASSWORD:?ADMIN_PASSWORD must be set}"
+ADMIN_USERNAME=${ADMIN_USERNAME:-admin}
+ADMIN_EMAIL=${ADMIN_EMAIL:-admin@localhost}
+BUNDLE=${SUPERSET_BUNDLE:-/bundle/dashboards.zip}
+
+superset db upgrade
+echo "init: Superset metadata database is up to date"
+if superset fab list-users | sed 's/ | / /g' | grep -q "username:${ADMIN_USERNAME} "; then
+  superset fab reset-password --username "$ADMIN_USERNAME" --password "$ADMIN_PASSWORD"
+  echo "init: administrator ${ADMIN_USERNAME} exists; password set from ADMIN_PASSWORD"
+else
+  superset fab create-admin --username "$ADMIN_USERNAME" --firstname Pipeline --lastname Admin \
+    --email "$ADMIN_EMAIL" --password "$ADMIN_PASSWORD"
+  echo "init: created administrator ${ADMIN_USERNAME}"
+fi
+superset init
+echo "init: roles and permissions are initialised"
+python "${SUPERSET_IMPORT_SCRIPT:-/app/pythonpath/import_assets.py}" "$BUNDLE" "$ADMIN_USERNAME"
+echo "init: imported the dashboards: /superset/dashboard/speed-layer/ and /superset/dashboard/batch-layer/"
