@@ -1,0 +1,178 @@
+"""compose.yaml cannot drift from the code: each of our services' commands, run natively with the
+environment compose gives it, against the real local Kafka and PostgreSQL.
+
+Compose resolves the file (so the commands, variables and volumes are exactly what Docker would
+run); only the addresses change: `postgres:5432` and `kafka:19092` become the test's servers,
+each named volume a folder of the test's own, and the metrics server a free loopback port.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pyarrow.dataset as ds
+import pytest
+
+from batch.settings import BatchSettings
+from common.kafka import end_offsets
+from common.lake import hour_dir
+from common.schema import LAKE_SUBDIR
+from common.settings import ServiceSettings
+from devstack.ports import free_port, wait_until
+from processor.settings import ProcessorSettings
+from provision.settings import ProvisionSettings
+from serving.settings import BundleSettings
+from simulator.settings import SimulatorSettings
+
+from ..helpers import query
+from ..services import unique
+from .compose import BIN, env_example, resolved
+
+pytestmark = pytest.mark.integration
+
+SETTINGS: dict[str, type[ServiceSettings]] = {
+    "antenna-provision": ProvisionSettings, "antenna-simulator": SimulatorSettings,
+    "antenna-processor": ProcessorSettings, "antenna-batch": BatchSettings, "antenna-serving": BundleSettings}
+LOAD_EVENTS = 3000
+
+
+class Native:
+    """Compose's services translated to this machine."""
+
+    def __init__(self, config: dict[str, Any], brokers: str, database_url: str, volumes: Path) -> None:
+        self.services, self.volumes = config["services"], volumes
+        self.pg_port = str(urlsplit(database_url).port)
+        self.replace = {"@postgres:5432/": f"@127.0.0.1:{self.pg_port}/", "kafka:19092": brokers}
+        self.metrics_port = str(free_port())
+
+    def _path(self, service: str, value: str) -> str:
+        for mount in self.services[service].get("volumes", []):
+            if value == mount["target"] or value.startswith(mount["target"] + "/"):
+                base = self.volumes / mount["source"] if mount["type"] == "volume" else Path(mount["source"])
+                return str(base) + value[len(mount["target"]):]
+        return value
+
+    def env(self, service: str) -> dict[str, str]:
+        env = {}
+        for key, value in self.services[service].get("environment", {}).items():
+            value = str(value)
+            for old, new in self.replace.items():
+                value = value.replace(old, new)
+            env[key] = self._path(service, value)
+        if "METRICS_PORT" in env:  # per-instance port on a shared host; loopback instead of all interfaces
+            env.update(METRICS_PORT=self.metrics_port, METRICS_HOST="127.0.0.1")
+        if env.get("PGHOST") == "postgres":
+            env.update(PGHOST="127.0.0.1", PGPORT=self.pg_port)
+        return env
+
+    def argv(self, service: str) -> list[str]:
+        command = [self._path(service, arg) for arg in self.services[service]["command"]]
+        local = BIN / command[0]
+        return [str(local) if local.exists() else command[0], *command[1:]]
+
+    def run(self, service: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self.argv(service), env={**os.environ, **self.env(service)}, capture_output=True,
+                              text=True, timeout=timeout)
+
+    def start(self, service: str, log: Path) -> subprocess.Popen[bytes]:
+        with log.open("wb") as out:
+            return subprocess.Popen(self.argv(service), env={**os.environ, **self.env(service)}, stdout=out,
+                                    stderr=subprocess.STDOUT)
+
+    def healthy(self, service: str) -> bool:
+        test = self.services[service]["healthcheck"]["test"]
+        assert test[0] == "CMD", test
+        argv = [str(BIN / "python") if test[1] == "python" else test[1], *test[2:]]
+        return subprocess.run(argv, env={**os.environ, **self.env(service)}, capture_output=True).returncode == 0
+
+
+@pytest.fixture
+def native(kafka_brokers: str, database_url: str, tmp_path: Path) -> Native:
+    name = urlsplit(database_url).path[1:]
+    topic = unique("compose")
+    overrides = {"POSTGRES_USER": "postgres", "POSTGRES_DB": name, "KAFKA_TOPIC": topic,
+                 "KAFKA_DLQ_TOPIC": topic + "-dlq", "CONSUMER_GROUP": unique("group"), "LAKE_FLUSH_SECONDS": "1",
+                 "LOAD_EVENTS": str(LOAD_EVENTS), "LOAD_RATE": "50000"}
+    return Native(resolved(overrides), kafka_brokers, database_url, tmp_path / "volumes")
+
+
+def stop(proc: subprocess.Popen[bytes], log: Path) -> int:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError(f"did not stop on SIGTERM: {log.read_text()[-3000:]}") from None
+
+
+def test_every_variable_compose_gives_our_services_is_one_of_their_settings() -> None:
+    for name, service in resolved()["services"].items():
+        command = service.get("command") or [""]
+        if command[0] in SETTINGS:
+            fields = {f.upper() for f in SETTINGS[command[0]].model_fields}
+            assert set(service["environment"]) <= fields, (name, set(service["environment"]) - fields)
+
+
+def test_the_services_of_compose_run_natively_end_to_end(native: Native, database_url: str, kafka_brokers: str,
+                                                          tmp_path: Path) -> None:
+    provision = native.run("provision")
+    assert provision.returncode == 0, provision.stderr
+
+    for _ in range(2):  # Superset's metadata database and the reader's password; safe to repeat
+        done = native.run("superset-db")
+        assert done.returncode == 0, done.stderr
+    assert query(database_url, "SELECT count(*) FROM pg_database WHERE datname = 'superset'") == [(1,)]
+
+    bundle = native.run("dashboards")
+    assert bundle.returncode == 0, bundle.stderr
+    with zipfile.ZipFile(tmp_path / "volumes" / "superset-bundle" / "dashboards.zip") as zf:
+        database = next(zf.read(n).decode() for n in zf.namelist() if "/databases/" in n)
+    assert f"pipeline_reader:{env_example()['READER_PASSWORD']}@127.0.0.1" in database
+
+    logs = {name: tmp_path / f"{name}.log" for name in ("processor", "simulator", "batch")}
+    processor = native.start("processor", logs["processor"])
+    simulator = native.start("simulator", logs["simulator"])
+    batch: subprocess.Popen[bytes] | None = None
+    try:
+        load = native.run("simulator-load")
+        assert load.returncode == 0, load.stderr
+        topic = native.env("processor")["KAFKA_TOPIC"]
+        assert wait_until(lambda: sum(end_offsets(kafka_brokers, topic).values()) > LOAD_EVENTS, 90), \
+            f"the live simulator produced nothing: {logs['simulator'].read_text()[-2000:]}"
+        assert wait_until(lambda: native.healthy("processor"), 90), logs["processor"].read_text()[-3000:]
+        assert wait_until(lambda: lake_events(native, "2022-10-29T13") == LOAD_EVENTS, 90), logs["processor"].read_text()[-3000:]
+        live = "SELECT count(*) FROM bytes WHERE timestamp > (now() AT TIME ZONE 'UTC') - interval '1 hour'"
+        assert wait_until(lambda: rows(database_url, live) > 0, 60), "no totals of the live simulator"
+
+        batch = native.start("batch", logs["batch"])
+        assert wait_until(lambda: rows(database_url, "SELECT coalesce(sum(events), 0) FROM batch_runs "
+                                                     "WHERE hour = '2022-10-29 13:00'") == LOAD_EVENTS, 60), \
+            logs["batch"].read_text()[-3000:]
+        assert rows(database_url, "SELECT count(*) FROM bytes_hourly WHERE timestamp = '2022-10-29 13:00'") > 0
+    finally:
+        simulator.terminate()
+        simulator.wait(30)
+        codes = {"processor": stop(processor, logs["processor"])}
+        if batch is not None:
+            codes["batch"] = stop(batch, logs["batch"])
+    assert codes == {"processor": 0, "batch": 0}, {k: logs[k].read_text()[-2000:] for k in codes}
+
+
+def rows(url: str, statement: str) -> int:
+    return int(query(url, statement)[0][0])
+
+
+def lake_events(native: Native, hour: str) -> int:
+    """Events the processor published into the lake folder of ``hour`` (``2022-10-29T13``)."""
+    lake = Path(native.env("processor")["DATA_DIR"]) / LAKE_SUBDIR
+    folder = hour_dir(lake, datetime.fromisoformat(hour + ":00+00:00"))
+    files = [p for p in folder.glob("*.parquet") if not p.name.startswith((".", "_"))] if folder.exists() else []
+    return int(ds.dataset(files, format="parquet").count_rows()) if files else 0
+
