@@ -1,30 +1,40 @@
-"""python -m devstack.demo: the whole pipeline on the course's data, on the local stack.
+"""python -m devstack.demo [--course]: the whole pipeline, living, on the local stack, until Ctrl-C.
 
-Resets its own topic (`demo-devices`), tables and lake (`data/demo`), then: provision -> simulate
-13h-17h of 2022-10-29 -> speed layer until every event is applied -> SIGTERM -> batch layer for the
-four hours -> the users over quota -> Superset set up and serving the dashboards (Ctrl-C stops it).
-Expects `python -m devstack up` (make demo does it) and serving/install.sh for the last step.
+Live (default): backfill the last --hours complete hours (and this hour so far) at full speed,
+then the simulator goes on live, the processor consumes, the batch scheduler closes each hour and
+Superset serves both dashboards, full of data from the moment they open.
+--course: replay the course's 13h-17h of 2022-10-29 instead; the dashboards open on that range.
+
+Same services in the same order as compose.yaml: provision, simulator, processor,
+`batch --schedule`, Superset. Resets its own topic (`demo-devices`), tables and lake (`data/demo`)
+first. A step that fails stops the demo with one line naming it; Ctrl-C stops every service
+cleanly. Uses the stack of `python -m devstack up` (make demo), or KAFKA_BROKERS/DATABASE_URL.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import psycopg
+from common.cli import run_main
+from common.errors import DevStackError
 
-from common.kafka import admin, end_offsets
-
+from .demo_data import Plan, course_plan, live_plan, over_quota, processed, reset, seen_everything
+from .ports import free_port, port_open
 from .settings import DevstackSettings
 from .stack import StackConfig
+from .supervisor import Supervisor
 
-TOPIC, DATA = "demo-devices", Path("data/demo")
-RESET = ("TRUNCATE bytes, bytes_hourly, user_quota_limit, processor_offsets, batch_runs")
+TOPIC, DATA, SUPERSET_HOME = "demo-devices", Path("data/demo"), Path("data/superset-demo")
 
 
 def step(text: str) -> None:
@@ -32,59 +42,107 @@ def step(text: str) -> None:
 
 
 def module(name: str, *args: str, env: dict[str, str]) -> None:
-    """Run one of the pipeline's commands; stop the demo with its exit code if it fails."""
+    """Run one of the pipeline's commands in the foreground; fail with one line if it fails."""
     done = subprocess.run([sys.executable, "-m", name, *args], env=env)
     if done.returncode != 0:
-        raise SystemExit(f"demo stopped: `python -m {name} {' '.join(args)}` exited with {done.returncode}")
+        raise DevStackError(f"`python -m {name} {' '.join(args)}` exited with {done.returncode}")
 
 
-def main() -> None:
-    config = StackConfig.load(DevstackSettings().devstack_dir)
-    if config is None:
-        raise SystemExit("the local stack is not up: run `python -m devstack up` (or make demo)")
-    env = {**os.environ, **config.env(), "KAFKA_TOPIC": TOPIC, "KAFKA_DLQ_TOPIC": TOPIC + "-dlq",
-           "DATA_DIR": str(DATA), "CONSUMER_GROUP": "demo-processor", "LAKE_FLUSH_SECONDS": "10"}
+def answers(url: str) -> bool:
+    """True when ``url`` answers 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def demo_env(plan: Plan) -> dict[str, str]:
+    """The services' settings: the local stack's addresses (or KAFKA_BROKERS and DATABASE_URL), the demo's names."""
+    env = dict(os.environ)
+    if "KAFKA_BROKERS" not in env or "DATABASE_URL" not in env:
+        config = StackConfig.load(DevstackSettings().devstack_dir)
+        if config is None:
+            raise DevStackError("the local stack is not up: run `python -m devstack up` (or make demo)")
+        env.update(config.env())
+    return {**env, "KAFKA_TOPIC": TOPIC, "KAFKA_DLQ_TOPIC": TOPIC + "-dlq",
+            "DATA_DIR": str(DATA), "CONSUMER_GROUP": "demo-processor", "LAKE_FLUSH_SECONDS": "5",
+            "BATCH_GRACE_SECONDS": "30", "METRICS_PORT": os.environ.get("METRICS_PORT", str(free_port())),
+            "SUPERSET_HOME": str(SUPERSET_HOME.absolute()), "ADMIN_PASSWORD": os.environ.get("ADMIN_PASSWORD", "admin"),
+            **plan.ranges}
+
+
+def run(plan: Plan, sup: Supervisor, env: dict[str, str]) -> None:
+    """Every step up to Superset serving; returns once the dashboards are up."""
+    port = int(env.get("SUPERSET_PORT", "8088"))
+    if port_open(port, env.get("SUPERSET_HOST", "127.0.0.1")):
+        raise DevStackError(f"port {port} is already in use (another Superset?): set SUPERSET_PORT to a free port")
     step("provision")
     module("provision", env=env)
     step("reset the demo's topic, tables and lake")
-    client = admin(env["KAFKA_BROKERS"])
-    for future in client.delete_topics([TOPIC, TOPIC + "-dlq"]).values():
-        try:
-            future.result()
-        except Exception:  # noqa: BLE001 - a topic that did not exist is fine
-            pass
-    for _ in range(60):  # deletion is asynchronous: wait until the broker forgot the topics
-        if TOPIC not in client.list_topics(timeout=10).topics:
-            break
-        time.sleep(0.5)
-    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
-        conn.execute(RESET)
-    shutil.rmtree(DATA, ignore_errors=True)
-    step("simulate the course's 13h-17h of 2022-10-29 (20 users, one event per minute each)")
-    module("simulator", "course", "--start", "2022-10-29T13:00", "--hours", "4", env=env)
-    step("speed layer: python -m processor, until every event is applied")
-    processor = subprocess.Popen([sys.executable, "-m", "processor"], env=env)
-    end = sum(end_offsets(env["KAFKA_BROKERS"], TOPIC).values())
-    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
-        query = "SELECT coalesce(sum(next_offset), 0) FROM processor_offsets WHERE topic = %s"
-        while conn.execute(query, (TOPIC,)).fetchone()[0] < end:  # type: ignore[index]
-            time.sleep(0.5)
-    processor.send_signal(signal.SIGTERM)
-    processor.wait(60)
-    step("batch layer: python -m batch --from 2022-10-29T13 --to 2022-10-29T17")
-    module("batch", "--from", "2022-10-29T13", "--to", "2022-10-29T17", env=env)
+    reset(env["KAFKA_BROKERS"], env["DATABASE_URL"], TOPIC, DATA)
+    if plan.live:  # up to the minute the live simulator starts in: no gap, no overlap
+        plan = live_plan(datetime.now(UTC), len(plan.hours))
+    step(f"simulate {plan.describe} at full speed (20 users, one event per minute each)")
+    module("simulator", "course", "--start", plan.start.strftime("%Y-%m-%dT%H:%M"), "--minutes", str(plan.minutes),
+           env=env)
+    if plan.live:
+        step("simulator: live from now on")
+        sup.start("simulator", "simulator", "course", env={"SEED": "1"})
+    step("speed layer: python -m processor")
+    sup.start("processor", "processor")
+    print(f"  metrics on http://127.0.0.1:{env['METRICS_PORT']}/metrics", flush=True)
+    sup.wait_for("the processor to apply and publish the simulated events",
+                 lambda: seen_everything(env, plan), timeout=300)
+    step("batch layer: python -m batch --schedule (catches up now, then after every hour)")
+    sup.start("batch", "batch", "--schedule")
+    sup.wait_for(f"the batch layer to process {len(plan.hours)} hour(s)",
+                 lambda: processed(env["DATABASE_URL"], plan.hours), timeout=300)
     step("users over quota (user_quota_limit)")
-    with psycopg.connect(env["DATABASE_URL"]) as conn:
-        for email, usage, quota, hour in conn.execute(
-                "SELECT email, usage, quota, timestamp FROM user_quota_limit ORDER BY timestamp, email"):
-            print(f"  {hour:%Y-%m-%d %H:%M}  {email:<22} usage {usage:>7}  quota {quota:>7}")
-    step("serving: Superset set up with the dashboards, then served (Ctrl-C to stop)")
-    env.setdefault("ADMIN_PASSWORD", "admin")
+    for email, usage, quota, hour in over_quota(env["DATABASE_URL"], plan.hours if not plan.live else plan.hours[-1:]):
+        print(f"  {hour:%Y-%m-%d %H:%M}  {email:<22} usage {usage:>7}  quota {quota:>7}")
+    step("serving: Superset set up with the dashboards, then served")
     module("serving", "setup", env=env)
-    print(f"  log in as {env.get('ADMIN_USERNAME', 'admin')} / $ADMIN_PASSWORD (default: admin) at "
-          "http://127.0.0.1:8088/superset/dashboard/speed-layer/ and .../batch-layer/", flush=True)
-    module("serving", "serve", env=env)
+    sup.start("superset", "serving", "serve")
+    base = f"http://{env.get('SUPERSET_HOST', '127.0.0.1')}:{port}"
+    sup.wait_for("Superset to answer on " + base, lambda: answers(base + "/health"), timeout=300)
+    print(f"\n  Dashboards (log in as {env.get('ADMIN_USERNAME', 'admin')} / $ADMIN_PASSWORD, default admin):\n"
+          f"    {base}/superset/dashboard/speed-layer/\n    {base}/superset/dashboard/batch-layer/\n"
+          f"  Logs in {sup.logs}. Ctrl-C stops everything.\n== demo is running", flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack.demo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--course", action="store_true", help="replay 13h-17h of 2022-10-29 instead of going live")
+    parser.add_argument("--hours", type=int, default=3, help="live: complete hours to backfill [default: 3]")
+    args = parser.parse_args(argv)
+    now = datetime.now(UTC)
+    plan = course_plan() if args.course else live_plan(now, max(1, args.hours))
+    env = demo_env(plan)
+    sup = Supervisor(DATA.parent / "demo-logs", env)
+
+    def stop(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        run(plan, sup, env)
+        while True:
+            sup.check()
+            time.sleep(1)
+    except KeyboardInterrupt:
+        step("stopping (Ctrl-C)")
+    finally:
+        sup.stop_all()
+    return 0
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    run_main(main)
 
 
 if __name__ == "__main__":
-    main()
+    entry()
+
