@@ -1,7 +1,7 @@
 # The two commands a new user needs:
 #   make test   install what is missing (apt, pip, Maven) and run the whole test suite
-#   make demo   start local Kafka + PostgreSQL, provision, run the speed and batch layers on the
-#               course's simulated 13h-17h, and serve the dashboards
+#   make demo   start local Kafka + PostgreSQL, provision, backfill the last hours, then run the
+#               whole pipeline live with its dashboards until Ctrl-C (devstack.demo --course: 2022-10-29)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=

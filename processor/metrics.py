@@ -10,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from common.errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 
@@ -70,7 +72,11 @@ def serve(metrics: Metrics, port: int, host: str) -> ThreadingHTTPServer:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    try:
+        server = ThreadingHTTPServer((host, port), Handler)
+    except OSError as e:  # typically another processor on this host holds the port
+        raise ConfigError(f"cannot serve metrics on {host}:{port} ({e.strerror or e}): another process holds it? "
+                          "give each processor on a host its own METRICS_PORT (0 turns the server off)") from e
     threading.Thread(target=server.serve_forever, name="metrics-http", daemon=True).start()
     log.info("metrics on http://%s:%d/metrics, readiness on /ready", host, server.server_port)
     return server

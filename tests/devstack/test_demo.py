@@ -22,8 +22,8 @@ from devstack.ports import free_port
 from serving.superset.description import describe
 from serving.superset.model import Dashboard
 
-from ..serving.conftest import superset_python
 from ..services import create_database, drop_database
+from ..serving.conftest import superset_python
 
 BOARDS = describe("postgresql://unused").dashboards
 RENDERED = ".dashboard-component-chart-holder:has(canvas, table)"
