@@ -19,13 +19,13 @@ import pytest
 
 from devstack.demo_data import EVENTS_PER_HOUR, course_plan, live_plan
 from devstack.ports import free_port
-from serving.superset.description import describe
+from serving.superset.description import bundle_description
 from serving.superset.model import Dashboard
 
 from ..services import create_database, drop_database
 from ..serving.conftest import superset_python
 
-BOARDS = describe("postgresql://unused").dashboards
+BOARDS = bundle_description("postgresql://unused").dashboards
 RENDERED = ".dashboard-component-chart-holder:has(canvas, table)"
 BROWSE = Path(__file__).parents[1] / "serving" / "browse.py"
 
