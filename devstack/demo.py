@@ -106,8 +106,10 @@ def run(plan: Plan, sup: Supervisor, env: dict[str, str]) -> None:
     sup.start("superset", "serving", "serve")
     base = f"http://{env.get('SUPERSET_HOST', '127.0.0.1')}:{port}"
     sup.wait_for("Superset to answer on " + base, lambda: answers(base + "/health"), timeout=300)
+    # standalone=1: no navigation bar, whose telemetry image is the one request leaving the machine.
     print(f"\n  Dashboards (log in as {env.get('ADMIN_USERNAME', 'admin')} / $ADMIN_PASSWORD, default admin):\n"
-          f"    {base}/superset/dashboard/speed-layer/\n    {base}/superset/dashboard/batch-layer/\n"
+          f"    {base}/superset/dashboard/speed-layer/?standalone=1\n"
+          f"    {base}/superset/dashboard/batch-layer/?standalone=1\n"
           f"  Logs in {sup.logs}. Ctrl-C stops everything.\n== demo is running", flush=True)
 
 
@@ -126,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # also when started with SIGINT ignored (a background job)
     try:
         run(plan, sup, env)
         while True:

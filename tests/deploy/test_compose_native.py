@@ -33,7 +33,8 @@ from simulator.settings import SimulatorSettings
 
 from ..helpers import query
 from ..services import unique
-from .compose import BIN, env_example, resolved
+from ..serving.conftest import superset_python
+from .compose import BIN, REPO, env_example, resolved
 
 pytestmark = pytest.mark.integration
 
@@ -176,3 +177,34 @@ def lake_events(native: Native, hour: str) -> int:
     files = [p for p in folder.glob("*.parquet") if not p.name.startswith((".", "_"))] if folder.exists() else []
     return int(ds.dataset(files, format="parquet").count_rows()) if files else 0
 
+
+
+# Where deploy/superset/Dockerfile puts our files in Superset's image, and where they are here.
+IMAGE_FILES = {"/app/pythonpath/": REPO / "serving" / "superset", "/app/deploy/": REPO / "deploy" / "superset"}
+
+
+@pytest.mark.superset
+def test_the_superset_set_up_of_compose_runs_natively_into_its_own_postgres_database(
+        native: Native, database_url: str) -> None:
+    venv = superset_python().parent
+    dockerfile = (REPO / "deploy" / "superset" / "Dockerfile").read_text()
+    for image_dir, here in IMAGE_FILES.items():
+        assert f" {image_dir}" in dockerfile and here.is_dir()
+    for service in ("provision", "superset-db", "dashboards"):
+        done = native.run(service)
+        assert done.returncode == 0, (service, done.stderr)
+    env = native.env("superset-init")
+    env.update(SUPERSET_CONFIG_PATH=str(IMAGE_FILES["/app/pythonpath/"] / "superset_config.py"),
+               SUPERSET_IMPORT_SCRIPT=str(IMAGE_FILES["/app/pythonpath/"] / "import_assets.py"),
+               PATH=f"{venv}:{os.environ['PATH']}")
+    command = native.services["superset-init"]["command"]
+    script = str(IMAGE_FILES["/app/deploy/"] / Path(command[0]).name)
+    for _ in range(2):  # the second run finds the administrator and re-imports by UUID
+        done = subprocess.run(["sh", script, *command[1:]], env={**os.environ, **env}, capture_output=True,
+                              text=True, timeout=1200)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "administrator admin exists" in done.stdout
+    superset_db = urlsplit(database_url)._replace(path="/superset").geturl()
+    assert query(superset_db, "SELECT slug FROM dashboards ORDER BY slug") == [("batch-layer",), ("speed-layer",)]
+    uri = query(superset_db, "SELECT sqlalchemy_uri FROM dbs")[0][0]
+    assert uri.startswith("postgresql+psycopg2://pipeline_reader:") and f"/{urlsplit(database_url).path[1:]}" in uri
