@@ -2,8 +2,9 @@
 environment compose gives it, against the real local Kafka and PostgreSQL.
 
 Compose resolves the file (so the commands, variables and volumes are exactly what Docker would
-run); only the addresses change: `postgres:5432` and `kafka:19092` become the test's servers,
-each named volume a folder of the test's own, and the metrics server a free loopback port.
+run) with the documented way to use an existing Kafka and PostgreSQL (KAFKA_ADDRESS,
+POSTGRES_HOST, POSTGRES_PORT) pointing at the test's servers; each named volume becomes a folder
+of the test's own, and the metrics server a free loopback port.
 """
 
 from __future__ import annotations
@@ -47,10 +48,8 @@ LOAD_EVENTS = 3000
 class Native:
     """Compose's services translated to this machine."""
 
-    def __init__(self, config: dict[str, Any], brokers: str, database_url: str, volumes: Path) -> None:
+    def __init__(self, config: dict[str, Any], volumes: Path) -> None:
         self.services, self.volumes = config["services"], volumes
-        self.pg_port = str(urlsplit(database_url).port)
-        self.replace = {"@postgres:5432/": f"@127.0.0.1:{self.pg_port}/", "kafka:19092": brokers}
         self.metrics_port = str(free_port())
 
     def _path(self, service: str, value: str) -> str:
@@ -63,14 +62,11 @@ class Native:
     def env(self, service: str) -> dict[str, str]:
         env = {}
         for key, value in self.services[service].get("environment", {}).items():
-            value = str(value)
-            for old, new in self.replace.items():
-                value = value.replace(old, new)
-            env[key] = self._path(service, value)
+            local = "@postgres:" not in str(value) and "kafka:19092" not in str(value)
+            assert local and (key, value) != ("PGHOST", "postgres"), (service, key)
+            env[key] = self._path(service, str(value))
         if "METRICS_PORT" in env:  # per-instance port on a shared host; loopback instead of all interfaces
             env.update(METRICS_PORT=self.metrics_port, METRICS_HOST="127.0.0.1")
-        if env.get("PGHOST") == "postgres":
-            env.update(PGHOST="127.0.0.1", PGPORT=self.pg_port)
         return env
 
     def argv(self, service: str) -> list[str]:
@@ -98,10 +94,12 @@ class Native:
 def native(kafka_brokers: str, database_url: str, tmp_path: Path) -> Native:
     name = urlsplit(database_url).path[1:]
     topic = unique("compose")
-    overrides = {"POSTGRES_USER": "postgres", "POSTGRES_DB": name, "KAFKA_TOPIC": topic,
+    server = urlsplit(database_url)
+    overrides = {"KAFKA_ADDRESS": kafka_brokers, "POSTGRES_HOST": str(server.hostname), "POSTGRES_PORT": str(server.port),
+                 "POSTGRES_USER": "postgres", "POSTGRES_DB": name, "KAFKA_TOPIC": topic,
                  "KAFKA_DLQ_TOPIC": topic + "-dlq", "CONSUMER_GROUP": unique("group"), "LAKE_FLUSH_SECONDS": "1",
                  "LOAD_EVENTS": str(LOAD_EVENTS), "LOAD_RATE": "50000"}
-    return Native(resolved(overrides), kafka_brokers, database_url, tmp_path / "volumes")
+    return Native(resolved(overrides), tmp_path / "volumes")
 
 
 def stop(proc: subprocess.Popen[bytes], log: Path) -> int:
