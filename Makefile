@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install test lint demo up down clean screenshots
+.PHONY: install test lint demo demo-course up down clean screenshots
 
 install:
 	./devstack/install.sh
@@ -31,6 +31,9 @@ down:
 
 demo: up
 	$(PY) -m devstack.demo
+
+demo-course: up
+	$(PY) -m devstack.demo --course
 
 clean:
 	rm -rf data report.html

@@ -206,3 +206,11 @@ def test_the_superset_set_up_of_compose_runs_natively_into_its_own_postgres_data
     assert query(superset_db, "SELECT slug FROM dashboards ORDER BY slug") == [("batch-layer",), ("speed-layer",)]
     uri = query(superset_db, "SELECT sqlalchemy_uri FROM dbs")[0][0]
     assert uri.startswith("postgresql+psycopg2://pipeline_reader:") and f"/{urlsplit(database_url).path[1:]}" in uri
+
+
+def test_every_variable_compose_gives_superset_is_read_by_our_config_or_set_up_script() -> None:
+    readers = "".join((REPO / path).read_text() for path in (
+        "serving/superset/superset_config.py", "deploy/superset/init.sh", "deploy/postgres/superset-db.sql"))
+    for name in ("superset-db", "superset-init", "superset"):
+        for key in resolved()["services"][name]["environment"]:
+            assert key.startswith("PG") or key in readers, (name, key)  # PG*: psql's own
