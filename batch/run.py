@@ -58,7 +58,7 @@ def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
     failed: dict[datetime, str] = {}
     started = time.monotonic()
     with database_errors(server_label(settings.database_url)), \
-            connect(settings.database_url, autocommit=True) as conn:
+            connect(settings.database, autocommit=True) as conn:
         users = read_user_quotas(conn)
         for number, hour in enumerate(hours, 1):
             prefix = progress(number, len(hours), time.monotonic() - started) if len(hours) > 1 else ""
@@ -85,7 +85,7 @@ def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
 def pending(settings: BatchSettings, now: datetime) -> list[datetime]:
     """Complete hours whose lake files changed since the ledger recorded them, oldest first."""
     with database_errors(server_label(settings.database_url)), \
-            connect(settings.database_url, autocommit=True) as conn:
+            connect(settings.database, autocommit=True) as conn:
         processed = ledger.fingerprints(conn)
     return pending_hours(settings.lake_dir, processed, before=floor_hour(now))
 

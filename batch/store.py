@@ -15,7 +15,8 @@ import psycopg
 from psycopg import sql
 
 from common import schema
-from common.errors import ConfigError, DatabaseUnavailable, first_line
+from common.db import reason
+from common.errors import ConfigError, DatabaseUnavailable
 
 from . import ledger
 from .aggregate import USERS_SCHEMA, HourTotals
@@ -33,8 +34,11 @@ def database_errors(where: str) -> Iterator[None]:
     except psycopg.errors.UndefinedTable as e:
         raise ConfigError(f"PostgreSQL at {where} lacks a table ({e.diag.message_primary}): "
                           "run `python -m provision` first") from e
-    except psycopg.OperationalError as e:
-        raise DatabaseUnavailable(f"PostgreSQL at {where} failed: {first_line(e)}") from e
+    except psycopg.errors.InsufficientPrivilege as e:
+        raise ConfigError(f"PostgreSQL at {where}: {e.diag.message_primary}: connect as {schema.BATCH_ROLE} "
+                          "after `python -m provision`") from e
+    except (psycopg.OperationalError, psycopg.errors.IdleInTransactionSessionTimeout) as e:
+        raise DatabaseUnavailable(f"PostgreSQL at {where} failed: {reason(e)}") from e
 
 
 def read_user_quotas(conn: psycopg.Connection[Any]) -> pl.DataFrame:

@@ -1,7 +1,8 @@
 """Command-line glue: flags generated from settings fields, and one error line per failure.
 
 Every setting becomes a flag (``kafka_brokers`` -> ``--kafka-brokers``) whose help names its
-environment variable and default, so ``--help`` documents the whole configuration.
+environment variable and default, so ``--help`` documents the whole configuration; secrets are
+read from the environment only.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from pydantic import SecretStr, ValidationError
+from pydantic.fields import FieldInfo
 
 from .errors import ConfigError, PipelineError
 from .logs import setup_logging
@@ -22,19 +24,41 @@ S = TypeVar("S", bound=ServiceSettings)
 log = logging.getLogger("cli")
 
 
+def is_secret(field: FieldInfo) -> bool:
+    """A ``SecretStr`` setting (``SecretStr`` or ``SecretStr | None``)."""
+    kinds = get_args(field.annotation) or (field.annotation,)
+    return SecretStr in kinds
+
+
+def secret_settings(cls: type[ServiceSettings]) -> set[str]:
+    """Names of the secret fields of ``cls`` (lower case, as ``os.environ`` keys lowered)."""
+    return {name for name, field in cls.model_fields.items() if is_secret(field)}
+
+
 def add_settings_arguments(parser: argparse.ArgumentParser, cls: type[ServiceSettings]) -> None:
-    """Add one ``--flag`` per field of ``cls``; the flag overrides the environment variable."""
+    """Add one ``--flag`` per field of ``cls``; the flag overrides the environment variable.
+
+    Secrets get no flag: a process's arguments are readable by every user of the machine
+    (``ps``, ``/proc/PID/cmdline``). Their help lists them, without their values.
+    """
     group = parser.add_argument_group("settings (flag overrides environment variable)")
+    secrets = []
     for name, field in cls.model_fields.items():
-        default = field.default
-        shown = "<secret>" if isinstance(default, SecretStr) else default
+        if is_secret(field):
+            default = field.default.get_secret_value() if isinstance(field.default, SecretStr) else "none"
+            secrets.append(f"{name.upper()}: {(field.description or '').rstrip('.')} [default: {default}]")
+            continue
         group.add_argument(
             "--" + name.replace("_", "-"),
             dest=name,
             default=None,
             metavar=name.upper(),
-            help=f"{field.description} [env {name.upper()}; default: {shown}]",
+            help=f"{field.description} [env {name.upper()}; default: {field.default}]",
         )
+    if secrets:
+        parser.add_argument_group(
+            "secrets (environment only: never a flag, since any local user can read a process's arguments)",
+            "; ".join(secrets) + ".")
 
 
 def settings_from_args(cls: type[S], args: argparse.Namespace, **extra: Any) -> S:

@@ -1,7 +1,15 @@
-"""PostgreSQL connections with errors that name the server but never the password."""
+"""PostgreSQL connections: session limits, TCP keepalives and TLS from settings, and errors that
+name the server but never the password.
+
+Every session gets ``lock_timeout``, ``statement_timeout`` and ``idle_in_transaction_session_timeout``
+(through the ``options`` startup parameter, so they hold from the first statement) and TCP
+keepalives: a session stuck behind a frozen peer's lock, or holding one, ends with an error
+instead of waiting for hours.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -11,20 +19,74 @@ from pydantic import SecretStr
 from .errors import ConfigError, DatabaseUnavailable, first_line
 
 
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """Where PostgreSQL is and how each session is bounded (seconds; 0 turns a limit off)."""
+
+    url: SecretStr
+    sslmode: str | None = None
+    lock_timeout: float = 30.0
+    statement_timeout: float = 300.0
+    idle_in_transaction_timeout: float = 120.0
+    keepalives_idle: int = 30
+    keepalives_interval: int = 10
+    keepalives_count: int = 3
+
+    def session_options(self) -> str:
+        """``-c name=ms ...`` for libpq's ``options``; the URL's own options come after, so they win."""
+        limits = {"lock_timeout": self.lock_timeout, "statement_timeout": self.statement_timeout,
+                  "idle_in_transaction_session_timeout": self.idle_in_transaction_timeout}
+        ours = " ".join(f"-c {name}={round(seconds * 1000)}" for name, seconds in limits.items())
+        theirs = _url_parameters(self.url).get("options", "")
+        return f"{ours} {theirs}".strip()
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        """Connection parameters added to the URL's."""
+        kwargs: dict[str, Any] = {
+            "options": self.session_options(), "keepalives": 1, "keepalives_idle": self.keepalives_idle,
+            "keepalives_interval": self.keepalives_interval, "keepalives_count": self.keepalives_count}
+        if self.sslmode is not None:
+            kwargs["sslmode"] = self.sslmode
+        return kwargs
+
+
+def _url_parameters(url: SecretStr) -> dict[str, Any]:
+    try:
+        return conninfo_to_dict(url.get_secret_value())
+    except psycopg.ProgrammingError:
+        # libpq's message quotes the part it could not parse, which may be the password: not chained.
+        raise ConfigError("DATABASE_URL is not a valid PostgreSQL URL "
+                          "(postgresql://user[:password]@host[:port]/database[?param=value])") from None
+
+
+# What the session limits' errors mean, by SQLSTATE, naming the setting behind each.
+_LIMITS = {
+    "55P03": "waited longer than DATABASE_LOCK_TIMEOUT for a lock another session holds",
+    "57014": "ran longer than DATABASE_STATEMENT_TIMEOUT, or was cancelled",
+    "25P03": "sat idle in a transaction longer than DATABASE_IDLE_IN_TRANSACTION_TIMEOUT",
+}
+
+
+def reason(error: psycopg.Error) -> str:
+    """The first line of a driver error, and which session limit ended it, if one did."""
+    limit = _LIMITS.get(error.sqlstate or "")
+    return f"{first_line(error)} ({limit})" if limit else first_line(error)
+
+
 def server_label(url: SecretStr) -> str:
     """``user@host:port/db`` for log lines, without the password."""
-    try:
-        info = conninfo_to_dict(url.get_secret_value())
-    except psycopg.ProgrammingError as e:
-        raise ConfigError(f"DATABASE_URL is not a valid PostgreSQL URL: {e}") from e
+    info = _url_parameters(url)
     host = info.get("host") or "localhost"
     return f"{info.get('user', '')}@{host}:{info.get('port', 5432)}/{info.get('dbname', '')}"
 
 
-def connect(url: SecretStr, *, timeout: int = 10, **kwargs: Any) -> psycopg.Connection[Any]:
-    """Open a connection or raise ``DatabaseUnavailable`` naming the server and the reason."""
-    where = server_label(url)
+def connect(database: DatabaseConfig | SecretStr, *, timeout: int = 10, **kwargs: Any) -> psycopg.Connection[Any]:
+    """Open a bounded session or raise ``DatabaseUnavailable`` naming the server and the reason."""
+    if isinstance(database, SecretStr):  # TEMPORARY until the processor passes its DatabaseConfig
+        database = DatabaseConfig(database)
+    where = server_label(database.url)
     try:
-        return psycopg.connect(url.get_secret_value(), connect_timeout=timeout, **kwargs)
+        return psycopg.connect(database.url.get_secret_value(), connect_timeout=timeout,
+                               **database.connect_kwargs(), **kwargs)
     except psycopg.OperationalError as e:
-        raise DatabaseUnavailable(f"cannot connect to PostgreSQL at {where}: {first_line(e)}") from e
+        raise DatabaseUnavailable(f"cannot connect to PostgreSQL at {where}: {reason(e)}") from e

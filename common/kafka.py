@@ -1,35 +1,80 @@
-"""Small Kafka admin helpers used at start-up: is the broker there, does the topic exist."""
+"""Kafka connection settings for every client, and small admin helpers used at start-up.
+
+Every producer, consumer and admin client of the pipeline is built from a ``KafkaConfig``, so TLS
+and SASL apply to all of them at once. A plain ``"host:port"`` string stands for a PLAINTEXT one.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+from pydantic import SecretStr
 
 from .errors import BrokerUnavailable
 
 
-def admin(brokers: str) -> AdminClient:
+@dataclass(frozen=True)
+class KafkaConfig:
+    """Bootstrap servers and how to reach them (librdkafka ``security.protocol`` and SASL/TLS)."""
+
+    brokers: str
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_ca_file: Path | None = None
+
+    def client_config(self) -> dict[str, Any]:
+        """The librdkafka connection properties (holds the SASL password: never log it)."""
+        config: dict[str, Any] = {"bootstrap.servers": self.brokers,
+                                  "security.protocol": self.security_protocol.lower()}
+        if self.sasl_mechanism is not None:
+            config["sasl.mechanism"] = self.sasl_mechanism
+            config["sasl.username"] = self.sasl_username or ""
+            config["sasl.password"] = self.sasl_password.get_secret_value() if self.sasl_password else ""
+        if self.ssl_ca_file is not None:
+            config["ssl.ca.location"] = str(self.ssl_ca_file)
+        return config
+
+    def describe(self) -> str:
+        """``brokers (protocol[, mechanism as user])`` for log lines."""
+        how = self.security_protocol
+        if self.sasl_mechanism is not None:
+            how += f", {self.sasl_mechanism} as {self.sasl_username}"
+        return f"{self.brokers} ({how})"
+
+
+def kafka_config(kafka: KafkaConfig | str) -> KafkaConfig:
+    """``kafka`` itself, or a PLAINTEXT config for a bare bootstrap string."""
+    return KafkaConfig(kafka) if isinstance(kafka, str) else kafka
+
+
+def admin(kafka: KafkaConfig | str) -> AdminClient:
     """An admin client that gives up quickly instead of retrying forever."""
     # log_level 2: librdkafka's own connection-refused lines would bury our one-line error.
-    return AdminClient({"bootstrap.servers": brokers, "socket.connection.setup.timeout.ms": 5000,
+    return AdminClient({**kafka_config(kafka).client_config(), "socket.connection.setup.timeout.ms": 5000,
                         "log_level": 2})
 
 
-def check_broker(brokers: str, timeout: float = 10.0) -> AdminClient:
+def check_broker(kafka: KafkaConfig | str, timeout: float = 10.0) -> AdminClient:
     """Return an admin client once the cluster answers, or raise ``BrokerUnavailable``."""
-    client = admin(brokers)
+    client = admin(kafka)
     try:
         client.list_topics(timeout=timeout)
     except KafkaException as e:
         raise BrokerUnavailable(
-            f"Kafka broker at {brokers} did not answer within {timeout:g}s ({e.args[0]})"
+            f"Kafka broker at {kafka_config(kafka).describe()} did not answer within {timeout:g}s ({e.args[0]})"
         ) from e
     return client
 
 
-def ensure_topic(brokers: str, topic: str, partitions: int, timeout: float = 10.0) -> int:
+def ensure_topic(kafka: KafkaConfig | str, topic: str, partitions: int, timeout: float = 10.0) -> int:
     """Create ``topic`` with ``partitions`` partitions if missing; return its partition count."""
-    client = check_broker(brokers, timeout)
+    client = check_broker(kafka, timeout)
     existing = client.list_topics(timeout=timeout).topics
     if topic not in existing:
         futures = client.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
@@ -37,14 +82,14 @@ def ensure_topic(brokers: str, topic: str, partitions: int, timeout: float = 10.
             futures[topic].result(timeout)
         except KafkaException as e:
             if "TOPIC_ALREADY_EXISTS" not in str(e):
-                raise BrokerUnavailable(f"cannot create topic {topic!r} on {brokers}: {e}") from e
+                raise BrokerUnavailable(f"cannot create topic {topic!r} on {kafka_config(kafka).brokers}: {e}") from e
         return partitions
     return len(existing[topic].partitions)
 
 
-def end_offsets(brokers: str, topic: str, timeout: float = 10.0) -> dict[int, int]:
+def end_offsets(kafka: KafkaConfig | str, topic: str, timeout: float = 10.0) -> dict[int, int]:
     """The high watermark (next offset to be written) of every partition of ``topic``."""
-    consumer = Consumer({"bootstrap.servers": brokers, "group.id": "antenna-watermarks"})
+    consumer = Consumer({**kafka_config(kafka).client_config(), "group.id": "antenna-watermarks"})
     try:
         partitions = consumer.list_topics(topic, timeout=timeout).topics[topic].partitions
         return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout)[1] for p in partitions}

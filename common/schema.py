@@ -23,8 +23,10 @@ MIGRATIONS_TABLE: Final = "schema_migrations"
 PROCESSOR_OFFSETS_TABLE: Final = "processor_offsets"
 BATCH_RUNS_TABLE: Final = "batch_runs"
 
-# Read-only role for dashboards (SELECT on the serving tables only).
-READER_ROLE: Final = "pipeline_reader"
+# Login roles of the services (provision/migrations/0006_service_roles.sql grants each its tables).
+PROCESSOR_ROLE: Final = "pipeline_processor"
+BATCH_ROLE: Final = "pipeline_batch"
+READER_ROLE: Final = "pipeline_reader"  # dashboards: SELECT on the serving tables, no emails
 
 # Metric types in the `type` column of bytes and bytes_hourly, keyed by the event field summed over.
 USER_TOTAL: Final = "user_total_bytes"

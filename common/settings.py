@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from . import schema
+from .db import DatabaseConfig
+from .kafka import KafkaConfig
 
 _BROKER = re.compile(r"^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
 
@@ -35,12 +38,20 @@ class ServiceSettings(BaseSettings):
 
 
 class KafkaSettings(ServiceSettings):
-    """Where the events are."""
+    """Where the events are, and how to authenticate to the brokers."""
 
     kafka_brokers: str = Field(
         "localhost:9092", description="Kafka bootstrap servers, comma-separated host:port."
     )
     kafka_topic: str = Field(schema.DEFAULT_TOPIC, description="Topic the phones' events go to.")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="PLAINTEXT, SSL (TLS), SASL_PLAINTEXT or SASL_SSL (SASL over TLS).")
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        None, description="SASL mechanism with a SASL_* protocol: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.")
+    kafka_sasl_username: str | None = Field(None, description="SASL user name.")
+    kafka_sasl_password: SecretStr | None = Field(None, description="SASL password.")
+    kafka_ssl_ca_file: Path | None = Field(
+        None, description="PEM file of the CA that signed the brokers' certificates (none: the system's CAs).")
 
     @field_validator("kafka_brokers")
     @classmethod
@@ -58,14 +69,60 @@ class KafkaSettings(ServiceSettings):
             raise ValueError(f"not a valid Kafka topic name: {value!r}")
         return value
 
+    @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("kafka_ssl_ca_file")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _security_fits_protocol(self) -> KafkaSettings:
+        sasl = [self.kafka_sasl_mechanism, self.kafka_sasl_username, self.kafka_sasl_password]
+        if self.kafka_security_protocol.startswith("SASL_"):
+            if any(v is None for v in sasl):
+                raise ValueError(f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                                 "KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD")
+        elif any(v is not None for v in sasl):
+            raise ValueError("KAFKA_SASL_* settings need KAFKA_SECURITY_PROTOCOL=SASL_SSL or SASL_PLAINTEXT")
+        if self.kafka_ssl_ca_file is not None and not self.kafka_security_protocol.endswith("SSL"):
+            raise ValueError("KAFKA_SSL_CA_FILE needs KAFKA_SECURITY_PROTOCOL=SSL or SASL_SSL")
+        return self
+
+    @property
+    def kafka(self) -> KafkaConfig:
+        """The connection settings every Kafka client of the service is built from."""
+        return KafkaConfig(
+            brokers=self.kafka_brokers, security_protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism, sasl_username=self.kafka_sasl_username,
+            sasl_password=self.kafka_sasl_password, ssl_ca_file=self.kafka_ssl_ca_file)
+
 
 class DatabaseSettings(ServiceSettings):
-    """Where the tables are."""
+    """Where the tables are, and how long a session may wait or stay idle."""
 
     database_url: SecretStr = Field(
         SecretStr("postgresql://postgres@localhost:5432/postgres"),
-        description="PostgreSQL connection URL (postgresql://user[:password]@host:port/db).",
+        description="PostgreSQL connection URL (postgresql://user[:password]@host:port/db[?sslrootcert=...]).",
     )
+    database_sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] | None = Field(
+        None, description="TLS to PostgreSQL (libpq sslmode); none: the URL's sslmode, else libpq's prefer.")
+    database_lock_timeout: float = Field(
+        30.0, ge=0, description="Seconds a statement may wait for a lock before it fails (0: forever).")
+    database_statement_timeout: float = Field(
+        300.0, ge=0, description="Seconds a statement may run before it is cancelled (0: forever).")
+    database_idle_in_transaction_timeout: float = Field(
+        120.0, ge=0, description="Seconds a session may sit idle inside a transaction before the server ends it (0: forever).")
+    database_keepalives_idle: int = Field(
+        30, ge=1, description="Seconds of TCP silence before the first keepalive probe to PostgreSQL.")
+    database_keepalives_interval: int = Field(10, ge=1, description="Seconds between TCP keepalive probes.")
+    database_keepalives_count: int = Field(
+        3, ge=1, description="Unanswered keepalive probes after which the connection is dead.")
 
     @field_validator("database_url")
     @classmethod
@@ -73,6 +130,16 @@ class DatabaseSettings(ServiceSettings):
         if not re.match(r"^postgres(ql)?://", value.get_secret_value()):
             raise ValueError("must start with postgresql://")
         return value
+
+    @property
+    def database(self) -> DatabaseConfig:
+        """The connection settings as one plain value for the code below the entrypoint."""
+        return DatabaseConfig(
+            url=self.database_url, sslmode=self.database_sslmode, lock_timeout=self.database_lock_timeout,
+            statement_timeout=self.database_statement_timeout,
+            idle_in_transaction_timeout=self.database_idle_in_transaction_timeout,
+            keepalives_idle=self.database_keepalives_idle, keepalives_interval=self.database_keepalives_interval,
+            keepalives_count=self.database_keepalives_count)
 
 
 class LakeSettings(ServiceSettings):

@@ -14,7 +14,7 @@ from .page import render
 
 
 def write_report(settings: ReportSettings, out: Path) -> Path:
-    with connect(settings.database_url) as conn:
+    with connect(settings.database) as conn:
         data = read(conn)
     html = render(data, datetime.now(UTC))
     try:

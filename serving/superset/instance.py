@@ -8,11 +8,14 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.cli import secret_settings
+
 from ..errors import SupersetCommandFailed, SupersetNotInstalled
 from ..settings import SetupSettings
 
 CONFIG_FILE = Path(__file__).with_name("superset_config.py")
 IMPORT_SCRIPT = Path(__file__).with_name("import_assets.py")
+ADMIN_SCRIPT = Path(__file__).with_name("admin_user.py")
 
 
 @dataclass(frozen=True)
@@ -25,11 +28,12 @@ class Instance:
     def bin(self, name: str) -> str:
         return str(self.venv / "bin" / name)
 
-    def run(self, name: str, *args: str, program: str = "superset", timeout: float = 600) -> str:
-        """Run one command; its output, or ``SupersetCommandFailed`` with the last lines of it."""
+    def run(self, name: str, *args: str, program: str = "superset", timeout: float = 600,
+            stdin: str | None = None) -> str:
+        """Run one command (``stdin``: its input, for secrets); its output, or ``SupersetCommandFailed``."""
         try:
             done = subprocess.run([self.bin(program), *args], env=self.env, capture_output=True,
-                                  text=True, timeout=timeout)
+                                  text=True, timeout=timeout, input=stdin if stdin is not None else "")
         except subprocess.TimeoutExpired as e:
             raise SupersetCommandFailed(name, -1, f"timed out after {timeout:g}s") from e
         output = done.stdout + done.stderr
@@ -58,7 +62,9 @@ def instance(settings: SetupSettings) -> Instance:
     settings.superset_home.mkdir(parents=True, exist_ok=True)
     metadata = (settings.superset_metadata_url.get_secret_value() if settings.superset_metadata_url
                 else f"sqlite:///{settings.superset_home / 'superset.db'}")
-    env = {**os.environ, "SUPERSET_CONFIG_PATH": str(CONFIG_FILE), "SUPERSET_HOME": str(settings.superset_home),
+    # Superset's processes get no secret of the pipeline's (admin and reader passwords, DATABASE_URL).
+    kept = {k: v for k, v in os.environ.items() if k.lower() not in secret_settings(SetupSettings)}
+    env = {**kept, "SUPERSET_CONFIG_PATH": str(CONFIG_FILE), "SUPERSET_HOME": str(settings.superset_home),
            "SUPERSET_SECRET_KEY": secret_key(settings), "SUPERSET_METADATA_URL": metadata,
            "FLASK_APP": "superset.app:create_app()", "PYTHONUNBUFFERED": "1"}
     return Instance(settings.superset_venv, env)
