@@ -29,9 +29,19 @@ def server_bin_dir() -> Path:
     return Path(candidates[0]).parent
 
 
+# The superuser is trusted on loopback (devstack, tests, `python -m provision`); every other role,
+# the services' ones included, must give its password (stored as a SCRAM-SHA-256 verifier).
+HBA = """local all all trust
+host all postgres 127.0.0.1/32 trust
+host all postgres ::1/128 trust
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+"""
+
+
 @dataclass(frozen=True)
 class PostgresCluster:
-    """A cluster in ``data_dir`` listening on ``127.0.0.1:port``, trust auth, superuser postgres."""
+    """A cluster in ``data_dir`` on ``127.0.0.1:port``: superuser postgres trusted, other roles by SCRAM."""
 
     data_dir: Path
     port: int
@@ -66,6 +76,7 @@ class PostgresCluster:
                              "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
             if init.returncode != 0:
                 raise DevStackError(f"initdb failed: {init.stderr.strip()[-2000:]}")
+        (self.data_dir / "pg_hba.conf").write_text(HBA)
         options = (f"-p {self.port} -k {self.data_dir} -c listen_addresses=127.0.0.1 "
                    "-c max_connections=200 -c fsync=on -c shared_buffers=256MB")
         started = self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.data_dir / "server.log"),

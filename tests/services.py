@@ -14,14 +14,22 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import psycopg
 from psycopg import sql
 
+from common import schema
 from devstack.kafka import KafkaBroker, default_cache_dir, jars_dir
 from devstack.ports import free_port
 from devstack.postgres import PostgresCluster
+from provision.run import run as provision
+from provision.settings import ProvisionSettings
+
+# The services' role passwords for this test session: every test provisions with them (roles are
+# cluster-wide) and the services connect with them; distinctive, so a test can search for them.
+ROLE_PASSWORDS = {role: f"{role}-secret-{uuid.uuid4().hex}"
+                  for role in (schema.PROCESSOR_ROLE, schema.BATCH_ROLE, schema.READER_ROLE)}
 
 
 @contextmanager
@@ -72,13 +80,13 @@ def drop_database(url: str) -> None:
 
 @contextmanager
 def provisioned_database(server_url: str) -> Iterator[str]:
-    """A new database provisioned as ``python -m provision`` does (tables, users, roles); dropped after."""
-    from provision.run import run as provision
-    from provision.settings import ProvisionSettings
+    """A new database provisioned as ``python -m provision`` does (tables, users, roles); dropped after.
 
+    The URL is the owner's; services connect with ``role_url(url, role)``.
+    """
     url = create_database(server_url)
     try:
-        provision(ProvisionSettings(database_url=url), say=lambda _: None)
+        provision_database(url)
         yield url
     finally:
         drop_database(url)
@@ -87,3 +95,17 @@ def provisioned_database(server_url: str) -> Iterator[str]:
 def unique(prefix: str) -> str:
     """A name no other test uses: ``prefix-<8 hex>`` (safe as topic, group or database name)."""
     return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+def provision_database(url: str) -> None:
+    """Tables, users and the services' roles (with this session's passwords), as the owner of ``url``."""
+    provision(ProvisionSettings(database_url=url, processor_password=ROLE_PASSWORDS[schema.PROCESSOR_ROLE],
+                                batch_password=ROLE_PASSWORDS[schema.BATCH_ROLE],
+                                reader_password=ROLE_PASSWORDS[schema.READER_ROLE]), say=lambda _: None)
+
+
+def role_url(url: str, role: str) -> str:
+    """``url`` with the user replaced by ``role`` and its password: how a service connects."""
+    parts = urlsplit(url)
+    netloc = f"{role}:{quote(ROLE_PASSWORDS[role], safe='')}@{parts.hostname}:{parts.port or 5432}"
+    return parts._replace(netloc=netloc).geturl()

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from batch.settings import BatchSettings
-from provision.run import run as provision
-from provision.settings import ProvisionSettings
+from common import schema
+
+from ..services import provision_database, role_url
 
 
 @pytest.fixture
@@ -21,12 +22,12 @@ def lake(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def provisioned(database_url: str) -> str:
-    """A database of this test's own with the tables and the seed's 20 users."""
-    provision(ProvisionSettings(database_url=database_url), say=lambda _: None)
+    """A database of this test's own with the tables, roles and the seed's 20 users (owner's URL)."""
+    provision_database(database_url)
     return database_url
 
 
 @pytest.fixture
 def settings(provisioned: str, lake: Path) -> BatchSettings:
-    """Batch settings pointing at this test's database and lake."""
-    return BatchSettings(database_url=provisioned, data_dir=lake.parent)
+    """Batch settings pointing at this test's database, as the batch job's role, and lake."""
+    return BatchSettings(database_url=role_url(provisioned, schema.BATCH_ROLE), data_dir=lake.parent)

@@ -13,11 +13,11 @@ import pytest
 from batch.hours import parse_hour
 from batch.run import catch_up_hours, run
 from batch.settings import BatchSettings
+from common import schema
 from common.errors import ConfigError, LakeError
-from provision.run import run as provision
-from provision.settings import ProvisionSettings
 
 from ..helpers import query
+from ..services import provision_database, role_url
 from .data import A0, BYTES_13, BYTES_14, HOUR_13, HOUR_14, LATE_13, QUOTA_13, QUOTA_14, T13, U2
 from .lake import events_table, write_bytes, write_events
 
@@ -75,8 +75,9 @@ def test_a_range_run_equals_hour_by_hour_runs(settings: BatchSettings, lake: Pat
                                               new_database: Any) -> None:
     write_hours(lake)
     run(settings, hours("2022-10-29T12", "2022-10-29T13", "2022-10-29T14", "2022-10-29T15"))
-    other = BatchSettings(database_url=new_database(), data_dir=settings.data_dir)
-    provision(ProvisionSettings(database_url=other.database_url), say=lambda _: None)
+    owner = new_database()
+    provision_database(owner)
+    other = BatchSettings(database_url=role_url(owner, schema.BATCH_ROLE), data_dir=settings.data_dir)
     for hour in ("2022-10-29T15", "2022-10-29T13", "2022-10-29T12", "2022-10-29T14"):
         run(other, hours(hour))
     assert tables(other.database_url.get_secret_value()) == tables(settings.database_url.get_secret_value())
@@ -139,17 +140,17 @@ def test_a_wrongly_typed_file_fails_its_hour_and_nothing_is_written_for_it(setti
         "bytes_hourly": [], "user_quota_limit": [], "batch_runs": []}
 
 
-def test_a_failure_inside_the_hours_transaction_leaves_its_previous_rows(settings: BatchSettings,
-                                                                      lake: Path) -> None:
+def test_a_failure_inside_the_hours_transaction_leaves_its_previous_rows(settings: BatchSettings, lake: Path,
+                                                                      provisioned: str) -> None:
     url = settings.database_url.get_secret_value()
     write_hours(lake)
     run(settings, hours("2022-10-29T13"))
     before = tables(url)
     write_events(lake, "2022-10-29T13", "part-late.parquet", LATE_13)
-    with psycopg.connect(url, autocommit=True) as conn:  # the second DELETE of the hour will fail
+    with psycopg.connect(provisioned, autocommit=True) as conn:  # the second DELETE of the hour will fail
         conn.execute("ALTER TABLE user_quota_limit RENAME TO user_quota_limit_away")
     with pytest.raises(ConfigError, match="lacks a table"):
         run(settings, hours("2022-10-29T13"))
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(provisioned, autocommit=True) as conn:
         conn.execute("ALTER TABLE user_quota_limit_away RENAME TO user_quota_limit")
     assert tables(url) == before

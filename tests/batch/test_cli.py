@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from batch.__main__ import parser
+from common import schema
 
 from ..helpers import query, run_module
+from ..services import role_url
 from .data import A0, A1
 from .lake import write_bytes, write_events
 
@@ -35,8 +37,9 @@ def test_help_documents_every_flag_and_every_setting() -> None:
         assert action.help, action.option_strings
         for flag in action.option_strings:
             assert flag in text
-    for env in ("DATABASE_URL", "DATA_DIR", "LOG_LEVEL"):
+    for env in ("DATA_DIR", "LOG_LEVEL"):
         assert f"env {env}" in text
+    assert "secrets (environment only" in text and "DATABASE_URL:" in text
 
 
 def test_the_seeds_hour_gives_the_seeds_users_over_quota(provisioned: str, lake: Path) -> None:
@@ -46,7 +49,7 @@ def test_the_seeds_hour_gives_the_seeds_users_over_quota(provisioned: str, lake:
         events += [(f"2022-10-29T13:{n:02d}:00", user, A0, total // 2, "SKYPE"),
                    (f"2022-10-29T13:{n + 30:02d}:00", user, A1, total - total // 2, "TELEGRAM")]
     write_events(lake, "2022-10-29T13", "part-0.parquet", events)
-    code, err = batch(lake, provisioned, "--hour", "2022-10-29T13")
+    code, err = batch(lake, role_url(provisioned, schema.BATCH_ROLE), "--hour", "2022-10-29T13")
     assert code == 0, err
     users = query(provisioned, "SELECT id, value FROM bytes_hourly WHERE type = 'user_total_bytes'")
     assert {int(i[-2:]): v for i, v in users} == SEED_13
@@ -58,7 +61,7 @@ def test_the_seeds_hour_gives_the_seeds_users_over_quota(provisioned: str, lake:
 def test_the_partition_hour_is_the_utc_hour_of_its_events_whatever_the_local_zone(
         provisioned: str, lake: Path) -> None:
     write_events(lake, "2022-10-29T23", "p.parquet", [("2022-10-29T23:59:59.5", A0, A1, 5, "SKYPE")])
-    code, err = batch(lake, provisioned, "--hour", "2022-10-29T23")
+    code, err = batch(lake, role_url(provisioned, schema.BATCH_ROLE), "--hour", "2022-10-29T23")
     assert code == 0, err
     assert query(provisioned, "SELECT DISTINCT timestamp FROM bytes_hourly") == [(datetime(2022, 10, 29, 23),)]
 
@@ -66,7 +69,7 @@ def test_the_partition_hour_is_the_utc_hour_of_its_events_whatever_the_local_zon
 def test_a_corrupt_file_is_one_error_line_naming_it_and_a_nonzero_exit(provisioned: str, lake: Path) -> None:
     write_events(lake, "2022-10-29T13", "part-0.parquet", [("2022-10-29T13:01:00", A0, A1, 5, "SKYPE")])
     bad = write_bytes(lake, "2022-10-29T13", "part-1.parquet", b"PAR1" + b"\0" * 64)
-    code, err = batch(lake, provisioned, "--hour", "2022-10-29T13")
+    code, err = batch(lake, role_url(provisioned, schema.BATCH_ROLE), "--hour", "2022-10-29T13")
     assert code == 1
     lines = err.strip().splitlines()
     assert len(lines) == 1 and str(bad) in lines[0] and "Traceback" not in err
@@ -75,14 +78,14 @@ def test_a_corrupt_file_is_one_error_line_naming_it_and_a_nonzero_exit(provision
 
 def test_without_an_hour_the_last_complete_hour_is_processed_and_no_data_is_fine(
         provisioned: str, lake: Path) -> None:
-    code, err = batch(lake, provisioned)
+    code, err = batch(lake, role_url(provisioned, schema.BATCH_ROLE))
     assert code == 0, err
     assert "no data (no files under" in err and "nothing written" in err
 
 
 def test_a_range_shows_progress_and_a_summary(provisioned: str, lake: Path) -> None:
     write_events(lake, "2022-10-29T14", "p.parquet", [("2022-10-29T14:01:00", A0, A1, 5, "SKYPE")])
-    code, err = batch(lake, provisioned, "--from", "2022-10-29T13", "--to", "2022-10-29T16")
+    code, err = batch(lake, role_url(provisioned, schema.BATCH_ROLE), "--from", "2022-10-29T13", "--to", "2022-10-29T16")
     assert code == 0, err
     assert "] 1/3" in err and "] 3/3" in err
     assert "1 hour(s) written, 2 without data, 0 failed; 1 events" in err.splitlines()[-1]
@@ -90,8 +93,8 @@ def test_a_range_shows_progress_and_a_summary(provisioned: str, lake: Path) -> N
 
 def test_catch_up_from_the_command_line_processes_what_changed(provisioned: str, lake: Path) -> None:
     write_events(lake, "2022-10-29T14", "p.parquet", [("2022-10-29T14:01:00", A0, A1, 5, "SKYPE")])
-    assert batch(lake, provisioned, "--catch-up")[0] == 0
-    code, err = batch(lake, provisioned, "--catch-up")
+    assert batch(lake, role_url(provisioned, schema.BATCH_ROLE), "--catch-up")[0] == 0
+    code, err = batch(lake, role_url(provisioned, schema.BATCH_ROLE), "--catch-up")
     assert code == 0 and "Catch-up: 0 hour(s)" in err
 
 
@@ -126,7 +129,7 @@ def test_a_file_with_damaged_data_pages_is_one_error_line_naming_it(provisioned:
     data = bytearray(path.read_bytes())
     data[100:2000] = bytes(b ^ 0x5A for b in data[100:2000])  # the footer stays readable
     path.write_bytes(bytes(data))
-    code, err = batch(lake, provisioned, "--hour", "2022-10-29T13")
+    code, err = batch(lake, role_url(provisioned, schema.BATCH_ROLE), "--hour", "2022-10-29T13")
     assert code == 1
     lines = err.strip().splitlines()
     assert len(lines) == 1 and f"unreadable Parquet file {path}" in lines[0]

@@ -41,23 +41,23 @@ def write_hour_13(lake: Path) -> None:
         write_events(lake, "2022-10-29T13", f"part-{n}.parquet", events)
 
 
-def test_matching_speed_rows_record_a_zero_difference(settings: BatchSettings, lake: Path) -> None:
+def test_matching_speed_rows_record_a_zero_difference(settings: BatchSettings, lake: Path, provisioned: str) -> None:
     url = settings.database_url.get_secret_value()
     write_hour_13(lake)
-    insert_bytes(url, speed_rows_for_hour_13())
+    insert_bytes(provisioned, speed_rows_for_hour_13())
     run(settings, [parse_hour("2022-10-29T13")])
     assert query(url, DIFFS) == [(0, 0, 0)]
 
 
-def test_missing_and_extra_speed_bytes_are_recorded_exactly_per_type(settings: BatchSettings,
-                                                                       lake: Path) -> None:
+def test_missing_and_extra_speed_bytes_are_recorded_exactly_per_type(settings: BatchSettings, lake: Path,
+                                                                       provisioned: str) -> None:
     url = settings.database_url.get_secret_value()
     write_hour_13(lake)
     rows = speed_rows_for_hour_13()
     late_window = [r for r in rows if r[0].minute == 55 and r[3] == "user_total_bytes"]
     rows = [r for r in rows if r not in late_window]
     rows = [(t, k, v + 5 if k == "SKYPE" else v, kind) for t, k, v, kind in rows]
-    insert_bytes(url, rows)
+    insert_bytes(provisioned, rows)
     run(settings, [parse_hour("2022-10-29T13")])
     missed = sum(r[2] for r in late_window)
     assert query(url, DIFFS) == [(missed, 0, -10)]

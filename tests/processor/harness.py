@@ -17,9 +17,11 @@ from pathlib import Path
 import polars as pl
 from confluent_kafka import Producer
 
+from common import schema
 from devstack.ports import free_port
 
 from ..helpers import query
+from ..services import role_url
 
 T13 = 1667048400  # 2022-10-29T13:00:00Z
 PARTITIONS = 4
@@ -139,8 +141,9 @@ class Pipeline:
 
 
 def processor_env(brokers: str, topic: str, database_url: str, data_dir: Path, group: str) -> dict[str, str]:
+    """The processor's environment; it connects as its own role to the database of ``database_url``."""
     return {"KAFKA_BROKERS": brokers, "KAFKA_TOPIC": topic, "KAFKA_DLQ_TOPIC": f"{topic}-dlq",
-            "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "CONSUMER_GROUP": group,
+            "DATABASE_URL": role_url(database_url, schema.PROCESSOR_ROLE), "DATA_DIR": str(data_dir), "CONSUMER_GROUP": group,
             "COMMIT_INTERVAL": "0.5", "LAKE_FLUSH_SECONDS": "2", "LOG_LEVEL": "INFO"}
 
 

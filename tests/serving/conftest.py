@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,14 +21,17 @@ from typing import Any
 
 import pytest
 
+from common import schema
 from devstack.ports import free_port
 
-from ..services import provisioned_database
+from ..processes import CommandLines
+from ..services import ROLE_PASSWORDS, provisioned_database, role_url
 from . import pipeline_data
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_RANGE = "2022-10-29T13:00:00 : 2022-10-29T18:00:00"
 QUOTA_HOUR = "2022-10-29T17:00:00 : 2022-10-29T18:00:00"
+ADMIN_PASSWORD = f"superset-admin-{uuid.uuid4().hex}"
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +63,9 @@ class Served:
     username: str
     password: str
     env: dict[str, str]
+    setup_output: str
+    setup_commands: CommandLines
+    server_pid: int
 
 
 @pytest.fixture(scope="session")
@@ -89,12 +96,14 @@ def superset(pipeline_database: tuple[str, dict[str, Any]]) -> Iterator[Served]:
     url, expected = pipeline_database
     home = Path(tempfile.mkdtemp(prefix="test-superset-"))
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "SUPERSET_VENV": str(python.parent.parent),
-           "SUPERSET_HOME": str(home), "ADMIN_PASSWORD": "test-admin-pw", "READER_PASSWORD": "test-reader-pw",
+    env = {**os.environ, "DATABASE_URL": role_url(url, schema.READER_ROLE), "SUPERSET_VENV": str(python.parent.parent),
+           "SUPERSET_HOME": str(home), "ADMIN_PASSWORD": ADMIN_PASSWORD,
+           "READER_PASSWORD": ROLE_PASSWORDS[schema.READER_ROLE],
            "SPEED_TIME_RANGE": SEED_RANGE, "BATCH_TIME_RANGE": SEED_RANGE, "QUOTA_HOUR_RANGE": QUOTA_HOUR,
            "SUPERSET_PORT": str(port), "SUPERSET_WORKERS": "2"}
-    done = subprocess.run([sys.executable, "-m", "serving", "setup"], env=env, capture_output=True,
-                          text=True, timeout=900)
+    with CommandLines() as setup_commands:
+        done = subprocess.run([sys.executable, "-m", "serving", "setup"], env=env, capture_output=True,
+                              text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
     log = home / "serve.log"
     with log.open("wb") as out:
@@ -103,7 +112,7 @@ def superset(pipeline_database: tuple[str, dict[str, Any]]) -> Iterator[Served]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, server, log)
-        yield Served(url, expected, base, "admin", "test-admin-pw", env)
+        yield Served(url, expected, base, "admin", ADMIN_PASSWORD, env, done.stdout + done.stderr, setup_commands, server.pid)
     finally:
         server.terminate()
         try:

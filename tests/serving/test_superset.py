@@ -15,6 +15,7 @@ from common import schema
 from serving.superset.description import bundle_description
 from serving.superset.model import Dashboard
 
+from ..services import ROLE_PASSWORDS
 from .conftest import QUOTA_HOUR, REPO, SEED_RANGE, Served, superset_python
 from .superset_api import Api
 
@@ -110,3 +111,17 @@ def test_each_dashboard_renders_all_its_charts_without_console_errors(superset: 
     asked = {names[q["slice_id"]]: q["time_range"] for q in result["queries"] if q["slice_id"]}
     assert asked == {c.title: (QUOTA_HOUR if c.key.endswith("bars") else SEED_RANGE) for c in board.charts}
 
+
+
+def test_setup_passes_no_password_in_any_process_arguments_nor_prints_one(superset: Served) -> None:
+    assert superset.setup_commands.containing("admin_user.py"), "the watcher never saw the administrator step"
+    for secret in (superset.password, ROLE_PASSWORDS[schema.READER_ROLE]):
+        assert not superset.setup_commands.containing(secret)
+        assert secret not in superset.setup_output
+
+
+def test_the_web_server_runs_without_the_pipelines_passwords_in_its_environment(superset: Served) -> None:
+    environ = Path(f"/proc/{superset.server_pid}/environ").read_bytes().decode(errors="replace")
+    assert "SUPERSET_SECRET_KEY=" in environ  # what it needs is there
+    for secret in (superset.password, ROLE_PASSWORDS[schema.READER_ROLE]):
+        assert secret not in environ
