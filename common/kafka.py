@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from pydantic import SecretStr
 
@@ -41,7 +41,9 @@ class KafkaConfig:
         return config
 
     def describe(self) -> str:
-        """``brokers (protocol[, mechanism as user])`` for log lines."""
+        """``brokers`` and, unless PLAINTEXT, ``(protocol[, mechanism as user])`` for log lines."""
+        if self.security_protocol == "PLAINTEXT":
+            return self.brokers
         how = self.security_protocol
         if self.sasl_mechanism is not None:
             how += f", {self.sasl_mechanism} as {self.sasl_username}"
@@ -53,21 +55,37 @@ def kafka_config(kafka: KafkaConfig | str) -> KafkaConfig:
     return KafkaConfig(kafka) if isinstance(kafka, str) else kafka
 
 
-def admin(kafka: KafkaConfig | str) -> AdminClient:
+class _Errors:
+    """librdkafka's error callback (served by ``poll``): the reason behind a bare "transport failure"."""
+
+    def __init__(self) -> None:
+        self.authentication: KafkaError | None = None
+
+    def __call__(self, error: KafkaError) -> None:
+        if error.code() == KafkaError._AUTHENTICATION and self.authentication is None:
+            self.authentication = error
+
+
+def admin(kafka: KafkaConfig | str, errors: _Errors | None = None) -> AdminClient:
     """An admin client that gives up quickly instead of retrying forever."""
     # log_level 2: librdkafka's own connection-refused lines would bury our one-line error.
     return AdminClient({**kafka_config(kafka).client_config(), "socket.connection.setup.timeout.ms": 5000,
-                        "log_level": 2})
+                        "log_level": 2, "error_cb": errors or _Errors()})
 
 
 def check_broker(kafka: KafkaConfig | str, timeout: float = 10.0) -> AdminClient:
     """Return an admin client once the cluster answers, or raise ``BrokerUnavailable``."""
-    client = admin(kafka)
+    config, errors = kafka_config(kafka), _Errors()
+    client = admin(config, errors)
     try:
         client.list_topics(timeout=timeout)
     except KafkaException as e:
+        client.poll(0)
+        if errors.authentication is not None:
+            raise BrokerUnavailable(f"Kafka broker at {config.describe()} refused the credentials "
+                                    f"({errors.authentication.str()})") from e
         raise BrokerUnavailable(
-            f"Kafka broker at {kafka_config(kafka).describe()} did not answer within {timeout:g}s ({e.args[0]})"
+            f"Kafka broker at {config.describe()} did not answer within {timeout:g}s ({e.args[0]})"
         ) from e
     return client
 

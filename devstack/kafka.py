@@ -7,11 +7,15 @@ import os
 import shutil
 import subprocess
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import ScramCredentialInfo, ScramMechanism, UserScramCredentialUpsertion
+from pydantic import SecretStr
+
 from common.errors import DevStackError
-from common.kafka import admin
+from common.kafka import KafkaConfig, admin
 
 from .ports import port_open, wait_until
 from .processes import terminate
@@ -47,30 +51,58 @@ def jars_dir(cache_dir: Path) -> Path:
 
 @dataclass(frozen=True)
 class KafkaBroker:
-    """A broker whose data lives in ``data_dir`` and listens on ``127.0.0.1:port``."""
+    """A broker whose data lives in ``data_dir`` and listens on ``127.0.0.1:port`` (PLAINTEXT).
+
+    With ``sasl_port`` it also listens there with SASL_PLAINTEXT: mechanisms PLAIN and
+    SCRAM-SHA-256, one user ``sasl_user`` with ``sasl_password``, for testing clients' SASL settings.
+    """
 
     data_dir: Path
     port: int
     controller_port: int
     jars: Path
+    sasl_port: int | None = None
+    sasl_user: str = "pipeline"
+    sasl_password: str = field(default="", repr=False)
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
     @property
+    def sasl_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.sasl_port}"
+
+    def sasl_config(self, mechanism: str = "SCRAM-SHA-256") -> KafkaConfig:
+        """How a client reaches the SASL listener."""
+        return KafkaConfig(self.sasl_bootstrap, "SASL_PLAINTEXT", mechanism, self.sasl_user,
+                           SecretStr(self.sasl_password))
+
+    @property
     def pid_file(self) -> Path:
         return self.data_dir / "broker.pid"
 
+    def _sasl_properties(self) -> list[str]:
+        if self.sasl_port is None:
+            return []
+        plain = (f'org.apache.kafka.common.security.plain.PlainLoginModule required '
+                 f'user_{self.sasl_user}="{self.sasl_password}";')
+        return ["sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256",
+                f"listener.name.sasl_plaintext.plain.sasl.jaas.config={plain}",
+                "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config="
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"]
+
     def _properties(self) -> str:
         c, p = self.controller_port, self.port
+        sasl = f",SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}" if self.sasl_port else ""
         return "\n".join([
             "process.roles=broker,controller", "node.id=1",
             f"controller.quorum.voters=1@127.0.0.1:{c}",
-            f"listeners=PLAINTEXT://127.0.0.1:{p},CONTROLLER://127.0.0.1:{c}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{p}",
+            f"listeners=PLAINTEXT://127.0.0.1:{p},CONTROLLER://127.0.0.1:{c}{sasl}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{p}{sasl}",
             "inter.broker.listener.name=PLAINTEXT", "controller.listener.names=CONTROLLER",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+            *self._sasl_properties(),
             f"log.dirs={self.data_dir / 'logs'}",
             "offsets.topic.replication.factor=1", "transaction.state.log.replication.factor=1",
             "transaction.state.log.min.isr=1", "share.coordinator.state.topic.replication.factor=1",
@@ -106,6 +138,20 @@ class KafkaBroker:
             self.stop()
             tail = (self.data_dir / "broker.log").read_text(errors="replace")[-3000:]
             raise DevStackError(f"Kafka broker did not become ready on {self.bootstrap}:\n{tail}")
+        if self.sasl_port is not None:
+            self._add_scram_user()
+
+    def _add_scram_user(self, timeout: float = 30.0) -> None:
+        """Store the SCRAM-SHA-256 credential of ``sasl_user`` (PLAIN's is in the properties)."""
+        info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096)
+        upsert = UserScramCredentialUpsertion(self.sasl_user, info, self.sasl_password.encode())
+        client = admin(self.bootstrap)  # kept alive until the futures are done
+        try:
+            for future in client.alter_user_scram_credentials([upsert]).values():
+                future.result(timeout)
+        except KafkaException as e:
+            self.stop()
+            raise DevStackError(f"could not add the SCRAM user {self.sasl_user!r}: {e}") from e
 
     def ready(self) -> bool:
         """True when the broker answers a metadata request."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from confluent_kafka import KafkaError, KafkaException, Producer
 
 from common.errors import BrokerUnavailable
+from common.kafka import KafkaConfig
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class ProduceStats:
 class EventProducer:
     """Sends message values (no key, as the original) and fails loudly if any is not delivered."""
 
-    def __init__(self, *, brokers: str, topic: str, rate: float | None = None,
+    def __init__(self, *, kafka: KafkaConfig, topic: str, rate: float | None = None,
                  progress_every: float = 2.0) -> None:
         self._topic = topic
         self._rate = rate
@@ -41,7 +42,7 @@ class EventProducer:
         self._last_progress = self.stats.started
         self._errors: list[str] = []
         self._producer = Producer({
-            "bootstrap.servers": brokers, "acks": "all", "enable.idempotence": True,
+            **kafka.client_config(), "acks": "all", "enable.idempotence": True,
             "linger.ms": 20, "batch.size": 1_000_000, "compression.type": "lz4",
             "queue.buffering.max.messages": 1_000_000, "queue.buffering.max.kbytes": 1_048_576,
             "delivery.report.only.error": True, "on_delivery": self._on_delivery,

@@ -18,9 +18,9 @@ log = logging.getLogger("simulator")
 
 
 def _producer(settings: SimulatorSettings, rate: float | None = None) -> EventProducer:
-    partitions = ensure_topic(settings.kafka_brokers, settings.kafka_topic, settings.partitions)
-    log.info("producing to %s (%d partitions) on %s", settings.kafka_topic, partitions, settings.kafka_brokers)
-    return EventProducer(brokers=settings.kafka_brokers, topic=settings.kafka_topic, rate=rate)
+    partitions = ensure_topic(settings.kafka, settings.kafka_topic, settings.partitions)
+    log.info("producing to %s (%d partitions) on %s", settings.kafka_topic, partitions, settings.kafka.describe())
+    return EventProducer(kafka=settings.kafka, topic=settings.kafka_topic, rate=rate)
 
 
 def run_course(settings: SimulatorSettings, options: CourseOptions) -> ProduceStats:

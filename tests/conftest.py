@@ -21,6 +21,14 @@ def kafka() -> Iterator[tuple[str, KafkaBroker | None]]:
 
 
 @pytest.fixture(scope="session")
+def kafka_sasl(kafka: tuple[str, KafkaBroker | None]) -> KafkaBroker:
+    """The session broker, whose SASL listener (PLAIN, SCRAM-SHA-256) the SASL tests use."""
+    if kafka[1] is None or kafka[1].sasl_port is None:
+        pytest.skip("an external broker (KAFKA_BROKERS): no SASL listener of the session's")
+    return kafka[1]
+
+
+@pytest.fixture(scope="session")
 def kafka_brokers(kafka: tuple[str, KafkaBroker | None]) -> str:
     return kafka[0]
 

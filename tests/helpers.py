@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 
-from common.kafka import end_offsets
+from common.kafka import KafkaConfig, end_offsets, kafka_config
 
 
 def query(url: str, statement: str, params: Any = None) -> list[tuple[Any, ...]]:
@@ -21,9 +21,9 @@ def query(url: str, statement: str, params: Any = None) -> list[tuple[Any, ...]]
         return conn.execute(statement, params).fetchall()
 
 
-def consume_all(brokers: str, topic: str, timeout: float = 60.0) -> list[Message]:
+def consume_all(brokers: KafkaConfig | str, topic: str, timeout: float = 60.0) -> list[Message]:
     """Every message of ``topic``, from the beginning up to the end it has now (no consumer group)."""
-    consumer = Consumer({"bootstrap.servers": brokers, "group.id": f"reader-{uuid.uuid4().hex}",
+    consumer = Consumer({**kafka_config(brokers).client_config(), "group.id": f"reader-{uuid.uuid4().hex}",
                          "enable.auto.commit": False, "enable.partition.eof": False})
     try:
         ends = end_offsets(brokers, topic)

@@ -1,5 +1,7 @@
 """Real Kafka and PostgreSQL for the test session: started here, or taken from the environment.
 
+The session's broker also has a SASL listener (PLAIN and SCRAM-SHA-256) for the SASL tests.
+
 Set ``KAFKA_BROKERS`` and/or ``DATABASE_URL`` to run the suite against services that already run
 (CI with compose, a laptop with ``python -m devstack up``); otherwise a broker and a cluster are
 started on free loopback ports for the session and stopped at its end.
@@ -38,7 +40,8 @@ def kafka_service() -> Iterator[tuple[str, KafkaBroker | None]]:
         yield external, None
         return
     folder = Path(tempfile.mkdtemp(prefix="test-kafka-"))
-    broker = KafkaBroker(folder, free_port(), free_port(), jars_dir(default_cache_dir()))
+    broker = KafkaBroker(folder, free_port(), free_port(), jars_dir(default_cache_dir()), sasl_port=free_port(),
+                         sasl_password=f"kafka-secret-{uuid.uuid4().hex}")
     broker.start()
     try:
         yield broker.bootstrap, broker
