@@ -16,7 +16,8 @@ from typing import Any
 import polars as pl
 import psycopg
 
-from common.db import connect, server_label
+from common import schema
+from common.db import connect, server_label, warn_if_superuser
 from common.errors import LakeError
 
 from . import ledger
@@ -59,6 +60,7 @@ def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
     started = time.monotonic()
     with database_errors(server_label(settings.database_url)), \
             connect(settings.database, autocommit=True) as conn:
+        warn_if_superuser(conn, schema.BATCH_ROLE)
         users = read_user_quotas(conn)
         for number, hour in enumerate(hours, 1):
             prefix = progress(number, len(hours), time.monotonic() - started) if len(hours) > 1 else ""

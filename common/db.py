@@ -9,6 +9,7 @@ instead of waiting for hours.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,8 @@ from psycopg.conninfo import conninfo_to_dict
 from pydantic import SecretStr
 
 from .errors import ConfigError, DatabaseUnavailable, first_line
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,13 +83,19 @@ def server_label(url: SecretStr) -> str:
     return f"{info.get('user', '')}@{host}:{info.get('port', 5432)}/{info.get('dbname', '')}"
 
 
-def connect(database: DatabaseConfig | SecretStr, *, timeout: int = 10, **kwargs: Any) -> psycopg.Connection[Any]:
+def connect(database: DatabaseConfig, *, timeout: int = 10, **kwargs: Any) -> psycopg.Connection[Any]:
     """Open a bounded session or raise ``DatabaseUnavailable`` naming the server and the reason."""
-    if isinstance(database, SecretStr):  # TEMPORARY until the processor passes its DatabaseConfig
-        database = DatabaseConfig(database)
     where = server_label(database.url)
     try:
         return psycopg.connect(database.url.get_secret_value(), connect_timeout=timeout,
                                **database.connect_kwargs(), **kwargs)
     except psycopg.OperationalError as e:
         raise DatabaseUnavailable(f"cannot connect to PostgreSQL at {where}: {reason(e)}") from e
+
+
+def warn_if_superuser(conn: psycopg.Connection[Any], role: str) -> None:
+    """Log a warning when a service runs as a superuser instead of its own least-privilege ``role``."""
+    row = conn.execute("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    if row is not None and row[1]:
+        log.warning("connected to PostgreSQL as superuser %s: run as %s (created by `python -m provision`), "
+                    "which can only do what this service does", row[0], role)

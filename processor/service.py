@@ -38,15 +38,15 @@ def consume(settings: ProcessorSettings, new_sink: Callable[[], SpeedLayerSink],
         sink = new_sink()
         try:
             run_application(build_application(
-                brokers=settings.kafka_brokers, topic=settings.kafka_topic, group=settings.consumer_group,
+                kafka=settings.kafka, topic=settings.kafka_topic, group=settings.consumer_group,
                 auto_offset_reset=settings.auto_offset_reset, commit_interval=settings.commit_interval,
                 commit_every=settings.commit_every, state_dir=str(settings.state_dir),
                 consumer_config={**CONSUMER_TUNING, "statistics.interval.ms": 2000, "stats_cb": sink.metrics.on_stats},
-                resume_offsets=resume_offsets(settings.database_url), sink=sink))
+                resume_offsets=resume_offsets(settings.database), sink=sink))
         except ReplayRequired as e:
             log.warning("%s; retrying", e)
             stopping.watch()
-            wait_for_database(settings.database_url, backoff, stopping)
+            wait_for_database(settings.database, backoff, stopping)
             continue
         finally:
             sink.close()  # waits for the batch in flight
@@ -59,15 +59,15 @@ def consume(settings: ProcessorSettings, new_sink: Callable[[], SpeedLayerSink],
 
 def run(settings: ProcessorSettings) -> None:
     """Consume until SIGTERM/SIGINT; after a failed batch, wait and resume from PostgreSQL's offsets."""
-    check_database(settings.database_url)
+    check_database(settings.database)
     # Arrow's default (jemalloc) pool keeps freed batch memory; the system allocator returns it.
     pa.set_memory_pool(pa.system_memory_pool())
     for topic in (settings.kafka_topic, settings.kafka_dlq_topic):
-        ensure_topic(settings.kafka_brokers, topic, settings.partitions)
+        ensure_topic(settings.kafka, topic, settings.partitions)
     metrics = Metrics()
     server = serve(metrics, settings.metrics_port, settings.metrics_host) if settings.metrics_port else None
-    dead_letters = DeadLetters(brokers=settings.kafka_brokers, dlq_topic=settings.kafka_dlq_topic)
-    database = ReconnectingConnection(settings.database_url, metrics)
+    dead_letters = DeadLetters(kafka=settings.kafka, dlq_topic=settings.kafka_dlq_topic)
+    database = ReconnectingConnection(settings.database, metrics)
     staging = StagingRoot(staged=settings.staging_dir, temp=settings.tmp_dir)
     schedule = PublishSchedule(publish=partial(publish_partition, database, staging, settings.lake_dir), metrics=metrics,
                                flush_rows=settings.lake_flush_rows, flush_seconds=settings.lake_flush_seconds)

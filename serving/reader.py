@@ -25,7 +25,7 @@ def reader_uri(database_url: SecretStr, password: SecretStr | None, sslmode: str
     info = conninfo_to_dict(database_url.get_secret_value())
     secret = f":{quote(password.get_secret_value(), safe='')}" if password else ""
     host = info.get("host") or "localhost"
-    tls = sslmode or info.get("sslmode")
+    tls = sslmode or str(info.get("sslmode") or "")
     query = f"?sslmode={quote(tls, safe='')}" if tls else ""
     return (f"{driver}://{schema.READER_ROLE}{secret}@{host}:{info.get('port', 5432)}/"
             f"{info.get('dbname', '')}{query}")

@@ -10,9 +10,11 @@ from confluent_kafka import OFFSET_BEGINNING, OFFSET_INVALID
 from confluent_kafka import TopicPartition as KafkaPartition
 from quixstreams import Application
 from quixstreams.exceptions import PartitionAssignmentError
+from quixstreams.kafka.configuration import ConnectionConfig
 from quixstreams.sinks import BaseSink
 
 from common.errors import PipelineError, ReplayRequired
+from common.kafka import KafkaConfig
 
 from ..records import TopicPartition
 
@@ -43,12 +45,13 @@ class ResumingApplication(Application):
         super()._on_assign(consumer, topic_partitions)
 
 
-def build_application(*, brokers: str, topic: str, group: str, auto_offset_reset: str, commit_interval: float,
+def build_application(*, kafka: KafkaConfig, topic: str, group: str, auto_offset_reset: str, commit_interval: float,
                       commit_every: int, state_dir: str, consumer_config: dict[str, Any],
                       resume_offsets: ResumeOffsets, sink: BaseSink) -> Application:
     """A Quix app reading ``topic`` as raw bytes (parsing happens per checkpoint) into ``sink``."""
     app = ResumingApplication(
-        broker_address=brokers, consumer_group=group, auto_offset_reset=auto_offset_reset,
+        broker_address=ConnectionConfig.from_librdkafka_dict(kafka.client_config()), consumer_group=group,
+        auto_offset_reset=auto_offset_reset,
         commit_interval=commit_interval, commit_every=commit_every, loglevel=None, auto_create_topics=False,
         use_changelog_topics=False, state_dir=state_dir,
         broker_availability_timeout=0,  # outages: wait and retry, never give up

@@ -11,6 +11,7 @@ import logging
 from confluent_kafka import KafkaError, Producer
 
 from common.errors import BrokerUnavailable
+from common.kafka import KafkaConfig
 
 from ..events.parse import Reject
 from ..records import TopicPartition
@@ -22,11 +23,11 @@ MAX_LOGGED = 5  # per batch; the rest are counted in the metrics
 class DeadLetters:
     """Producer of ``dlq_topic`` with headers ``dlq.reason``, ``dlq.category`` and the source."""
 
-    def __init__(self, *, brokers: str, dlq_topic: str, timeout: float = 30.0) -> None:
+    def __init__(self, *, kafka: KafkaConfig, dlq_topic: str, timeout: float = 30.0) -> None:
         self.topic = dlq_topic
         self._timeout = timeout
         self._failures: list[str] = []
-        self._producer = Producer({"bootstrap.servers": brokers, "acks": "all",
+        self._producer = Producer({**kafka.client_config(), "acks": "all",
                                    "enable.idempotence": True, "linger.ms": 5,
                                    "message.timeout.ms": int(timeout * 1000)})
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import psycopg
-from pydantic import SecretStr
 
-from common.db import connect
-from common.errors import DatabaseUnavailable
+from common import schema
+from common.db import DatabaseConfig, connect, reason
+from common.errors import ConfigError, DatabaseUnavailable
 
 from ..metrics import Metrics
 
@@ -23,13 +23,13 @@ RETRIES_ON_CONFLICT = 5
 class ReconnectingConnection:
     """Runs units of work in transactions; a lost connection is reopened on the next one."""
 
-    def __init__(self, url: SecretStr, metrics: Metrics) -> None:
-        self._url, self._metrics = url, metrics
+    def __init__(self, database: DatabaseConfig, metrics: Metrics) -> None:
+        self._database, self._metrics = database, metrics
         self._conn: psycopg.Connection[Any] | None = None
 
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = connect(self._url, autocommit=True)
+            self._conn = connect(self._database, autocommit=True)
         return self._conn
 
     def transaction(self, work: Callable[..., T], *args: Any) -> T:
@@ -44,9 +44,13 @@ class ReconnectingConnection:
                 return result
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
                 log.info("transaction conflict, retrying (attempt %d)", attempt + 1)
-            except psycopg.OperationalError as e:
+            except (psycopg.OperationalError, psycopg.errors.IdleInTransactionSessionTimeout) as e:
+                # Includes the session limits (lock, statement, idle in transaction): retried as outages.
                 self.close()
-                raise DatabaseUnavailable(f"PostgreSQL failed during a batch: {e}") from e
+                raise DatabaseUnavailable(f"PostgreSQL failed during a batch: {reason(e)}") from e
+            except psycopg.errors.InsufficientPrivilege as e:
+                raise ConfigError(f"PostgreSQL refused the processor: {e.diag.message_primary} (connect as "
+                                  f"{schema.PROCESSOR_ROLE}, granted by `python -m provision`)") from e
         raise DatabaseUnavailable("PostgreSQL kept reporting conflicts; giving up this batch")
 
     def close(self) -> None:

@@ -12,10 +12,9 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from pydantic import SecretStr
 
 from common import schema
-from common.db import connect
+from common.db import DatabaseConfig, connect
 
 from ..records import TopicPartition
 
@@ -48,9 +47,9 @@ def next_offsets(conn: psycopg.Connection[Any], partitions: list[TopicPartition]
     return {tp: n for tp, n in found.items() if tp in wanted}
 
 
-def resume_offsets(url: SecretStr) -> Callable[[list[TopicPartition]], Offsets]:
+def resume_offsets(database: DatabaseConfig) -> Callable[[list[TopicPartition]], Offsets]:
     """Reads the offsets of the partitions being assigned, on a short connection of its own."""
     def read(partitions: list[TopicPartition]) -> Offsets:
-        with connect(url) as conn:
+        with connect(database) as conn:
             return next_offsets(conn, partitions)
     return read

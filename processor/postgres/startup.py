@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from pydantic import SecretStr
-
 from common import schema
-from common.db import connect
+from common.db import DatabaseConfig, connect, warn_if_superuser
 from common.errors import ConfigError, DatabaseUnavailable
 
 from ..retry import Backoff, Stopping
@@ -15,19 +13,20 @@ from ..retry import Backoff, Stopping
 log = logging.getLogger("processor")
 
 
-def check_database(url: SecretStr) -> None:
-    """Fail fast, in one line, if PostgreSQL is unreachable or not provisioned."""
-    with connect(url) as conn:
+def check_database(database: DatabaseConfig) -> None:
+    """Fail fast, in one line, if PostgreSQL is unreachable or not provisioned; warn of a superuser."""
+    with connect(database) as conn:
         found = conn.execute("SELECT to_regclass(%s)", (schema.PROCESSOR_OFFSETS_TABLE,)).fetchone()
+        warn_if_superuser(conn, schema.PROCESSOR_ROLE)
     if found is None or found[0] is None:
         raise ConfigError("table processor_offsets is missing: run `python -m provision` first")
 
 
-def wait_for_database(url: SecretStr, backoff: Backoff, stopping: Stopping) -> None:
+def wait_for_database(database: DatabaseConfig, backoff: Backoff, stopping: Stopping) -> None:
     """Sleep with backoff until PostgreSQL accepts connections again (or a stop is asked)."""
     while not stopping.wait(backoff.next()):
         try:
-            connect(url, timeout=5).close()
+            connect(database, timeout=5).close()
             return
         except DatabaseUnavailable as e:
             log.warning("still waiting: %s", e)
