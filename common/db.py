@@ -57,9 +57,9 @@ def _url_parameters(url: SecretStr) -> dict[str, Any]:
     try:
         return conninfo_to_dict(url.get_secret_value())
     except psycopg.ProgrammingError:
-        # libpq's message quotes the part it could not parse, which may be the password: not chained.
-        raise ConfigError("DATABASE_URL is not a valid PostgreSQL URL "
-                          "(postgresql://user[:password]@host[:port]/database[?param=value])") from None
+        pass  # libpq's message quotes the part it could not parse, maybe the password: not kept, not chained
+    raise ConfigError("DATABASE_URL is not a valid PostgreSQL URL "
+                      "(postgresql://user[:password]@host[:port]/database[?param=value])")
 
 
 # What the session limits' errors mean, by SQLSTATE, naming the setting behind each.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from batch.__main__ import parser
@@ -133,4 +134,17 @@ def test_a_file_with_damaged_data_pages_is_one_error_line_naming_it(provisioned:
     assert code == 1
     lines = err.strip().splitlines()
     assert len(lines) == 1 and f"unreadable Parquet file {path}" in lines[0]
+    assert query(provisioned, "SELECT count(*) FROM batch_runs") == [(0,)]
+
+
+def test_a_table_locked_by_another_session_is_one_error_line_naming_the_lock_timeout(provisioned: str, lake: Path) -> None:
+    write_events(lake, "2022-10-29T13", "part-0.parquet", [("2022-10-29T13:00:00", "u1", A0, 1, "SKYPE")])
+    with psycopg.connect(provisioned) as holder:  # a session that took the table and froze
+        holder.execute("LOCK TABLE bytes_hourly IN ACCESS EXCLUSIVE MODE")
+        done = run_module("batch", "--hour", "2022-10-29T13", timeout=120, env={
+            "DATABASE_URL": role_url(provisioned, schema.BATCH_ROLE), "DATA_DIR": str(lake.parent),
+            "DATABASE_LOCK_TIMEOUT": "1"})
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1 and len(lines) == 1, done.stderr
+    assert "canceling statement due to lock timeout" in lines[0] and "DATABASE_LOCK_TIMEOUT" in lines[0]
     assert query(provisioned, "SELECT count(*) FROM batch_runs") == [(0,)]
