@@ -8,13 +8,16 @@ Superset serves both dashboards, full of data from the moment they open.
 Same services in the same order as compose.yaml: provision, simulator, processor,
 `batch --schedule`, Superset. Resets its own topic (`demo-devices`), tables and lake (`data/demo`)
 first. A step that fails stops the demo with one line naming it; Ctrl-C stops every service
-cleanly. Uses the stack of `python -m devstack up` (make demo), or KAFKA_BROKERS/DATABASE_URL.
+cleanly. Uses the stack of `python -m devstack up` (make demo), or KAFKA_BROKERS/DATABASE_URL (the
+owner's). As in a deployment, each service connects as its own role (`pipeline_processor`,
+`pipeline_batch`, `pipeline_reader`), with passwords made for this run and given by environment.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -25,11 +28,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common import schema
 from common.cli import run_main
 from common.errors import DevStackError
 
 from .demo_data import Plan, course_plan, live_plan, over_quota, processed, reset, seen_everything
 from .ports import free_port, port_open
+from .postgres import role_url
 from .settings import DevstackSettings
 from .stack import StackConfig
 from .supervisor import Supervisor
@@ -57,6 +62,16 @@ def answers(url: str) -> bool:
         return False
 
 
+def role_passwords() -> dict[str, str]:
+    """A fresh password per service role, for this run only."""
+    return {role: secrets.token_urlsafe(24) for role in (schema.PROCESSOR_ROLE, schema.BATCH_ROLE, schema.READER_ROLE)}
+
+
+def as_role(env: dict[str, str], passwords: dict[str, str], role: str) -> dict[str, str]:
+    """The settings that make a service connect as ``role`` to the owner's database."""
+    return {"DATABASE_URL": role_url(env["DATABASE_URL"], role, passwords[role])}
+
+
 def demo_env(plan: Plan) -> dict[str, str]:
     """The services' settings: the local stack's addresses (or KAFKA_BROKERS and DATABASE_URL), the demo's names."""
     env = dict(os.environ)
@@ -74,11 +89,14 @@ def demo_env(plan: Plan) -> dict[str, str]:
 
 def run(plan: Plan, sup: Supervisor, env: dict[str, str]) -> None:
     """Every step up to Superset serving; returns once the dashboards are up."""
+    passwords = role_passwords()
     port = int(env.get("SUPERSET_PORT", "8088"))
     if port_open(port, env.get("SUPERSET_HOST", "127.0.0.1")):
         raise DevStackError(f"port {port} is already in use (another Superset?): set SUPERSET_PORT to a free port")
-    step("provision")
-    module("provision", env=env)
+    step("provision (as the owner): tables, users, the services' roles and their passwords")
+    module("provision", env={**env, "PROCESSOR_PASSWORD": passwords[schema.PROCESSOR_ROLE],
+                             "BATCH_PASSWORD": passwords[schema.BATCH_ROLE],
+                             "READER_PASSWORD": passwords[schema.READER_ROLE]})
     step("reset the demo's topic, tables and lake")
     reset(env["KAFKA_BROKERS"], env["DATABASE_URL"], TOPIC, DATA)
     if plan.live:  # up to the minute the live simulator starts in: no gap, no overlap
@@ -90,20 +108,21 @@ def run(plan: Plan, sup: Supervisor, env: dict[str, str]) -> None:
         step("simulator: live from now on")
         sup.start("simulator", "simulator", "course", env={"SEED": "1"})
     step("speed layer: python -m processor")
-    sup.start("processor", "processor")
+    sup.start("processor", "processor", env=as_role(env, passwords, schema.PROCESSOR_ROLE))
     print(f"  metrics on http://127.0.0.1:{env['METRICS_PORT']}/metrics", flush=True)
     sup.wait_for("the processor to apply and publish the simulated events",
                  lambda: seen_everything(env, plan), timeout=300)
     step("batch layer: python -m batch --schedule (catches up now, then after every hour)")
-    sup.start("batch", "batch", "--schedule")
+    sup.start("batch", "batch", "--schedule", env=as_role(env, passwords, schema.BATCH_ROLE))
     sup.wait_for(f"the batch layer to process {len(plan.hours)} hour(s)",
                  lambda: processed(env["DATABASE_URL"], plan.hours), timeout=300)
     step("users over quota (user_quota_limit)")
     for email, usage, quota, hour in over_quota(env["DATABASE_URL"], plan.hours if not plan.live else plan.hours[-1:]):
         print(f"  {hour:%Y-%m-%d %H:%M}  {email:<22} usage {usage:>7}  quota {quota:>7}")
     step("serving: Superset set up with the dashboards, then served")
-    module("serving", "setup", env=env)
-    sup.start("superset", "serving", "serve")
+    reader = {**as_role(env, passwords, schema.READER_ROLE), "READER_PASSWORD": passwords[schema.READER_ROLE]}
+    module("serving", "setup", env={**env, **reader})
+    sup.start("superset", "serving", "serve", env=reader)
     base = f"http://{env.get('SUPERSET_HOST', '127.0.0.1')}:{port}"
     sup.wait_for("Superset to answer on " + base, lambda: answers(base + "/health"), timeout=300)
     # standalone=1: no navigation bar, whose telemetry image is the one request leaving the machine.

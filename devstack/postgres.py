@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 from common.errors import DevStackError
 
@@ -92,3 +93,10 @@ class PostgresCluster:
         """Stop the server (``fast`` rolls back open transactions; ``immediate`` is a crash)."""
         if (self.data_dir / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
+
+
+def role_url(url: str, role: str, password: str) -> str:
+    """``url`` with ``role`` and its password as the user: how a service connects to the same database."""
+    parts = urlsplit(url)
+    netloc = f"{quote(role, safe='')}:{quote(password, safe='')}@{parts.hostname}:{parts.port or 5432}"
+    return parts._replace(netloc=netloc).geturl()

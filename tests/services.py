@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
@@ -25,6 +25,7 @@ from common import schema
 from devstack.kafka import KafkaBroker, default_cache_dir, jars_dir
 from devstack.ports import free_port
 from devstack.postgres import PostgresCluster
+from devstack.postgres import role_url as devstack_role_url
 from provision.run import run as provision
 from provision.settings import ProvisionSettings
 
@@ -108,7 +109,5 @@ def provision_database(url: str) -> None:
 
 
 def role_url(url: str, role: str) -> str:
-    """``url`` with the user replaced by ``role`` and its password: how a service connects."""
-    parts = urlsplit(url)
-    netloc = f"{role}:{quote(ROLE_PASSWORDS[role], safe='')}@{parts.hostname}:{parts.port or 5432}"
-    return parts._replace(netloc=netloc).geturl()
+    """``url`` with the user replaced by ``role`` and this session's password: how a service connects."""
+    return devstack_role_url(url, role, ROLE_PASSWORDS[role])
