@@ -12,9 +12,12 @@ import psycopg
 import pytest
 from pydantic import SecretStr
 
-from common.db import DatabaseConfig, connect, reason
+from common import schema
+from common.db import DatabaseConfig, connect, reason, warn_if_superuser
 from common.errors import DatabaseUnavailable, PipelineError
 from common.settings import DatabaseSettings
+
+from ..services import provision_database, role_url
 
 pytestmark = pytest.mark.integration
 
@@ -116,3 +119,14 @@ def test_a_malformed_or_unreachable_url_is_one_error_that_never_shows_the_passwo
         chain.append(str(error))
         error = error.__cause__ or error.__context__
     assert "hunter2" not in " ".join(chain)
+
+
+def test_a_service_connected_as_a_superuser_is_warned_and_one_on_its_role_is_not(
+        database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    provision_database(database_url)
+    with connect(config(database_url)) as conn:
+        warn_if_superuser(conn, schema.BATCH_ROLE)
+    with connect(config(role_url(database_url, schema.BATCH_ROLE))) as conn:
+        warn_if_superuser(conn, schema.BATCH_ROLE)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "as superuser postgres: run as pipeline_batch" in warnings[0]

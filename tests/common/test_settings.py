@@ -72,3 +72,52 @@ def test_every_setting_is_documented_in_the_readme(cls: type[KafkaSettings], rea
     documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", readme.read_text()))
     missing = {name.upper() for name in cls.model_fields} - documented
     assert not missing, f"settings missing from README: {sorted(missing)}"
+
+
+def kafka_settings(**values: str) -> KafkaSettings:
+    return KafkaSettings(**values)  # type: ignore[arg-type]
+
+
+def test_a_sasl_protocol_needs_mechanism_user_and_password() -> None:
+    with pytest.raises(ValueError, match="needs KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"):
+        kafka_settings(kafka_security_protocol="sasl_ssl", kafka_sasl_mechanism="SCRAM-SHA-512")
+
+
+def test_sasl_settings_without_a_sasl_protocol_are_refused() -> None:
+    with pytest.raises(ValueError, match="need KAFKA_SECURITY_PROTOCOL=SASL_SSL or SASL_PLAINTEXT"):
+        kafka_settings(kafka_sasl_username="u")
+
+
+def test_a_ca_file_needs_a_tls_protocol_and_must_exist(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    with pytest.raises(ValueError, match="KAFKA_SSL_CA_FILE needs"):
+        kafka_settings(kafka_ssl_ca_file=str(ca))
+    with pytest.raises(ValueError, match="no such file"):
+        kafka_settings(kafka_security_protocol="SSL", kafka_ssl_ca_file=str(tmp_path / "missing.pem"))
+
+
+def test_every_kafka_client_gets_tls_and_sasl_from_the_settings(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    s = kafka_settings(kafka_brokers="b:9093", kafka_security_protocol="sasl_ssl", kafka_sasl_mechanism="scram-sha-512",
+                       kafka_sasl_username="pipeline", kafka_sasl_password="s3cret", kafka_ssl_ca_file=str(ca))
+    assert s.kafka.client_config() == {
+        "bootstrap.servers": "b:9093", "security.protocol": "sasl_ssl", "sasl.mechanism": "SCRAM-SHA-512",
+        "sasl.username": "pipeline", "sasl.password": "s3cret", "ssl.ca.location": str(ca)}
+    assert s.kafka.describe() == "b:9093 (SASL_SSL, SCRAM-SHA-512 as pipeline)"
+    assert "s3cret" not in repr(s) + repr(s.kafka)
+
+
+def test_secrets_have_no_flag_and_help_lists_them_without_their_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:hunter2@db:5432/x")
+    parser = argparse.ArgumentParser()
+    add_settings_arguments(parser, ProvisionSettings)
+    text = parser.format_help()
+    assert "--database-url" not in text and "--reader-password" not in text and "--kafka-brokers" not in text
+    assert "--users-file" in text
+    for name in ("DATABASE_URL", "PROCESSOR_PASSWORD", "BATCH_PASSWORD", "READER_PASSWORD"):
+        assert f"{name}:" in text
+    assert "hunter2" not in text
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--database-url", "postgresql://u:pw@h/db"])
