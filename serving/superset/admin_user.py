@@ -22,7 +22,7 @@ def main(username: str, email: str) -> None:
         user = security_manager.find_user(username=username)
         if user is not None:
             security_manager.reset_password(user.id, password)
-            print(f"Administrator {username} exists; password set")
+            print(f"Administrator {username} exists; password set from ADMIN_PASSWORD")
             return
         role = security_manager.find_role(security_manager.auth_role_admin)
         if security_manager.add_user(username, "Pipeline", "Admin", email, role, password) is None:

@@ -37,7 +37,8 @@ def setup(settings: SetupSettings, say: Callable[[str], None] = print) -> None:
     # The password goes through standard input: any local user can read a process's arguments.
     done = superset.run("admin user", str(ADMIN_SCRIPT), settings.admin_username, settings.admin_email,
                         program="python", stdin=settings.admin_password.get_secret_value() + "\n")
-    say(done.strip().splitlines()[-1] if done.strip() else f"Administrator {settings.admin_username} is set up")
+    said = [line for line in done.splitlines() if line.startswith(("Administrator ", "Created administrator "))]
+    say(said[-1] if said else f"Administrator {settings.admin_username} is set up")
     superset.run("init", "init", timeout=900)
     say("Superset roles and permissions are initialised")
     bundle = build_bundle(settings, settings.superset_home / "dashboards.zip")

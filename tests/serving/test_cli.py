@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from common.cli import is_secret
 from serving.commands import COMMANDS
 
 from ..helpers import run_module
 
 REPO = Path(__file__).resolve().parents[2]
-RUNS_IN_SUPERSETS_VENV = {"serving/superset/import_assets.py"}
+RUNS_IN_SUPERSETS_VENV = {"serving/superset/import_assets.py", "serving/superset/admin_user.py"}
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
@@ -20,8 +21,8 @@ def test_every_setting_of_every_command_is_in_its_help_and_the_readme(command: s
     cls = COMMANDS[command].settings
     help_text = run_module("serving", command, "--help").stdout
     readme = (REPO / "serving" / "README.md").read_text()
-    for name in cls.model_fields:
-        assert f"--{name.replace('_', '-')}" in help_text
+    for name, field in cls.model_fields.items():
+        assert (f"{name.upper()}:" if is_secret(field) else f"--{name.replace('_', '-')}") in help_text
         assert f"`{name.upper()}`" in readme, f"{name.upper()} is not documented in serving/README.md"
 
 
