@@ -143,8 +143,8 @@ class Pipeline:
 def processor_env(brokers: str, topic: str, database_url: str, data_dir: Path, group: str) -> dict[str, str]:
     """The processor's environment; it connects as its own role to the database of ``database_url``."""
     return {"KAFKA_BROKERS": brokers, "KAFKA_TOPIC": topic, "KAFKA_DLQ_TOPIC": f"{topic}-dlq",
-            "DATABASE_URL": role_url(database_url, schema.PROCESSOR_ROLE), "DATA_DIR": str(data_dir), "CONSUMER_GROUP": group,
-            "COMMIT_INTERVAL": "0.5", "LAKE_FLUSH_SECONDS": "2", "LOG_LEVEL": "INFO"}
+            "DATABASE_URL": role_url(database_url, schema.PROCESSOR_ROLE), "DATA_DIR": str(data_dir),
+            "CONSUMER_GROUP": group, "COMMIT_INTERVAL": "0.5", "LAKE_FLUSH_SECONDS": "2", "LOG_LEVEL": "INFO"}
 
 
 def wait_caught_up(url: str, topic: str, ends: dict[int, int], timeout: float = 120) -> None:

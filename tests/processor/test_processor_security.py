@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 import psycopg
 import pytest
@@ -19,6 +18,7 @@ from ..helpers import consume_all
 from .harness import (
     MALFORMED,
     PARTITIONS,
+    Pipeline,
     ProcessorRun,
     database_totals,
     encode,
@@ -34,66 +34,66 @@ pytestmark = pytest.mark.integration
 
 
 def test_through_sasl_every_event_is_applied_and_every_malformed_message_dead_lettered(
-        new_pipeline: Callable[[], dict[str, Any]], kafka_sasl: KafkaBroker) -> None:
+        new_pipeline: Callable[[], Pipeline], kafka_sasl: KafkaBroker) -> None:
     p = new_pipeline()
     sasl = kafka_sasl.sasl_config("SCRAM-SHA-256")
-    p["env"].update({"KAFKA_BROKERS": kafka_sasl.sasl_bootstrap, "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+    p.env.update({"KAFKA_BROKERS": kafka_sasl.sasl_bootstrap, "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
                      "KAFKA_SASL_MECHANISM": "SCRAM-SHA-256", "KAFKA_SASL_USERNAME": kafka_sasl.sasl_user,
                      "KAFKA_SASL_PASSWORD": kafka_sasl.sasl_password})
     events = make_events(3000, seed=41)
-    run = ProcessorRun(p["env"], p["log"]).start()
-    produce(p["brokers"], p["topic"], [encode(e) for e in events] + MALFORMED, PARTITIONS)
-    wait_caught_up(p["url"], p["topic"], end_offsets(sasl, p["topic"]))
+    run = ProcessorRun(p.env, p.log).start()
+    produce(p.brokers, p.topic, [encode(e) for e in events] + MALFORMED, PARTITIONS)
+    wait_caught_up(p.url, p.topic, end_offsets(sasl, p.topic))
     assert run.stop() == 0
-    assert database_totals(p["url"]) == expected_totals(events)
-    assert lake_events(p["data"]) == expected_lake(events)
-    assert sorted(m.value() or b"" for m in consume_all(sasl, p["topic"] + "-dlq")) == sorted(MALFORMED)
-    assert kafka_sasl.sasl_password not in p["log"].read_text()
+    assert database_totals(p.url) == expected_totals(events)
+    assert lake_events(p.data) == expected_lake(events)
+    assert sorted(m.value() or b"" for m in consume_all(sasl, p.topic + "-dlq")) == sorted(MALFORMED)
+    assert kafka_sasl.sasl_password not in p.log.read_text()
 
 
 def test_a_frozen_session_holding_a_partitions_lock_delays_the_processor_only_until_the_server_ends_it(
-        new_pipeline: Callable[[], dict[str, Any]]) -> None:
+        new_pipeline: Callable[[], Pipeline]) -> None:
     p = new_pipeline()
-    p["env"].update({"DATABASE_LOCK_TIMEOUT": "1", "RETRY_MAX_SECONDS": "1"})
-    with psycopg.connect(p["url"], autocommit=True) as conn:
-        conn.execute("INSERT INTO processor_offsets (topic, partition, next_offset) VALUES (%s, 0, 0)", (p["topic"],))
+    p.env.update({"DATABASE_LOCK_TIMEOUT": "1", "RETRY_MAX_SECONDS": "1"})
+    with psycopg.connect(p.url, autocommit=True) as conn:
+        conn.execute("INSERT INTO processor_offsets (topic, partition, next_offset) VALUES (%s, 0, 0)", (p.topic,))
     # A processor frozen mid-transaction: it holds partition 0's row; its own session limit ends it.
-    zombie = connect(DatabaseConfig(SecretStr(p["url"]), idle_in_transaction_timeout=15))
+    zombie = connect(DatabaseConfig(SecretStr(p.url), idle_in_transaction_timeout=15))
     zombie.execute("SELECT next_offset FROM processor_offsets WHERE topic = %s AND partition = 0 FOR UPDATE",
-                   (p["topic"],))
+                   (p.topic,))
     frozen = time.monotonic()
     try:
-        run = ProcessorRun(p["env"], p["log"]).start()
+        run = ProcessorRun(p.env, p.log).start()
         run.wait_started(1)
         events = make_events(6000, seed=42)
-        producer = threading.Thread(target=produce, args=(p["brokers"], p["topic"], [encode(e) for e in events],
+        producer = threading.Thread(target=produce, args=(p.brokers, p.topic, [encode(e) for e in events],
                                                           PARTITIONS, 250))
         producer.start()
         producer.join()
-        wait_caught_up(p["url"], p["topic"], end_offsets(p["brokers"], p["topic"]), timeout=120)
+        wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic), timeout=120)
         caught_up = time.monotonic() - frozen
         assert run.stop() == 0
     finally:
         zombie.close()
     assert caught_up < 120  # held up while the zombie lived, not for hours
-    assert database_totals(p["url"]) == expected_totals(events)
-    assert "waited longer than DATABASE_LOCK_TIMEOUT for a lock another session holds" in p["log"].read_text()
+    assert database_totals(p.url) == expected_totals(events)
+    assert "waited longer than DATABASE_LOCK_TIMEOUT for a lock another session holds" in p.log.read_text()
 
 
 def test_a_processor_whose_role_lost_a_grant_stops_with_one_error_line(
-        new_pipeline: Callable[[], dict[str, Any]]) -> None:
+        new_pipeline: Callable[[], Pipeline]) -> None:
     p = new_pipeline()
-    with psycopg.connect(p["url"], autocommit=True) as conn:
+    with psycopg.connect(p.url, autocommit=True) as conn:
         conn.execute("REVOKE INSERT ON bytes FROM pipeline_processor")
-    run = ProcessorRun(p["env"], p["log"]).start()
+    run = ProcessorRun(p.env, p.log).start()
     assert run.proc is not None
     # Traffic keeps coming: a failed batch surfaces at the next checkpoint.
     values = [encode(e) for e in make_events(3000, seed=43)]
-    producer = threading.Thread(target=produce, args=(p["brokers"], p["topic"], values, PARTITIONS, 100), daemon=True)
+    producer = threading.Thread(target=produce, args=(p.brokers, p.topic, values, PARTITIONS, 100), daemon=True)
     producer.start()
     code = run.proc.wait(120)
-    log = p["log"].read_text()
+    log = p.log.read_text()
     assert code == 2, log
     assert "PostgreSQL refused the processor: permission denied for table bytes" in log
     assert "Traceback" not in log
-    assert database_totals(p["url"]) == expected_totals([])
+    assert database_totals(p.url) == expected_totals([])
