@@ -62,9 +62,13 @@ def answers(url: str) -> bool:
         return False
 
 
-def role_passwords() -> dict[str, str]:
-    """A fresh password per service role, for this run only."""
-    return {role: secrets.token_urlsafe(24) for role in (schema.PROCESSOR_ROLE, schema.BATCH_ROLE, schema.READER_ROLE)}
+PASSWORD_SETTINGS = {schema.PROCESSOR_ROLE: "PROCESSOR_PASSWORD", schema.BATCH_ROLE: "BATCH_PASSWORD",
+                     schema.READER_ROLE: "READER_PASSWORD"}
+
+
+def role_passwords(env: dict[str, str]) -> dict[str, str]:
+    """Each service role's password: PROCESSOR_PASSWORD... when set, else a fresh one for this run."""
+    return {role: env.get(name) or secrets.token_urlsafe(24) for role, name in PASSWORD_SETTINGS.items()}
 
 
 def as_role(env: dict[str, str], passwords: dict[str, str], role: str) -> dict[str, str]:
@@ -89,14 +93,12 @@ def demo_env(plan: Plan) -> dict[str, str]:
 
 def run(plan: Plan, sup: Supervisor, env: dict[str, str]) -> None:
     """Every step up to Superset serving; returns once the dashboards are up."""
-    passwords = role_passwords()
+    passwords = role_passwords(env)
     port = int(env.get("SUPERSET_PORT", "8088"))
     if port_open(port, env.get("SUPERSET_HOST", "127.0.0.1")):
         raise DevStackError(f"port {port} is already in use (another Superset?): set SUPERSET_PORT to a free port")
     step("provision (as the owner): tables, users, the services' roles and their passwords")
-    module("provision", env={**env, "PROCESSOR_PASSWORD": passwords[schema.PROCESSOR_ROLE],
-                             "BATCH_PASSWORD": passwords[schema.BATCH_ROLE],
-                             "READER_PASSWORD": passwords[schema.READER_ROLE]})
+    module("provision", env={**env, **{name: passwords[role] for role, name in PASSWORD_SETTINGS.items()}})
     step("reset the demo's topic, tables and lake")
     reset(env["KAFKA_BROKERS"], env["DATABASE_URL"], TOPIC, DATA)
     if plan.live:  # up to the minute the live simulator starts in: no gap, no overlap

@@ -3,6 +3,7 @@
 # safe to repeat. The bundle comes from `antenna-serving bundle` (the `dashboards` service).
 #   SUPERSET_BUNDLE   the import bundle (default /bundle/dashboards.zip)
 #   SUPERSET_IMPORT_SCRIPT   serving/superset/import_assets.py (default: where the image puts it)
+#   SUPERSET_ADMIN_SCRIPT    serving/superset/admin_user.py (default: where the image puts it)
 #   ADMIN_USERNAME, ADMIN_PASSWORD, ADMIN_EMAIL   Superset's administrator
 set -eu
 : "${ADMIN_PASSWORD:?ADMIN_PASSWORD must be set}"
@@ -12,14 +13,10 @@ BUNDLE=${SUPERSET_BUNDLE:-/bundle/dashboards.zip}
 
 superset db upgrade
 echo "init: Superset metadata database is up to date"
-if superset fab list-users | sed 's/ | / /g' | grep -q "username:${ADMIN_USERNAME} "; then
-  superset fab reset-password --username "$ADMIN_USERNAME" --password "$ADMIN_PASSWORD"
-  echo "init: administrator ${ADMIN_USERNAME} exists; password set from ADMIN_PASSWORD"
-else
-  superset fab create-admin --username "$ADMIN_USERNAME" --firstname Pipeline --lastname Admin \
-    --email "$ADMIN_EMAIL" --password "$ADMIN_PASSWORD"
-  echo "init: created administrator ${ADMIN_USERNAME}"
-fi
+# The password on standard input (printf is a shell builtin: no process shows it in its arguments).
+# It prints "Administrator NAME exists; ..." or "Created administrator NAME".
+printf '%s\n' "$ADMIN_PASSWORD" | python "${SUPERSET_ADMIN_SCRIPT:-/app/pythonpath/admin_user.py}" \
+  "$ADMIN_USERNAME" "$ADMIN_EMAIL"
 superset init
 echo "init: roles and permissions are initialised"
 python "${SUPERSET_IMPORT_SCRIPT:-/app/pythonpath/import_assets.py}" "$BUNDLE" "$ADMIN_USERNAME"

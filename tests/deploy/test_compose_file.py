@@ -80,3 +80,22 @@ def test_prometheus_scrapes_every_processor_by_its_service_name_on_the_metrics_p
     config = (REPO / "deploy/prometheus/prometheus.yml").read_text()
     port = resolved()["services"]["processor"]["environment"]["METRICS_PORT"]
     assert re.search(r"names:\s*\[processor\]", config) and re.search(rf"port:\s*{port}\b", config)
+
+
+def test_only_provision_connects_as_the_owner_every_other_service_as_its_own_role() -> None:
+    urls = {name: service["environment"]["DATABASE_URL"] for name, service in resolved()["services"].items()
+            if "DATABASE_URL" in service.get("environment", {})}
+    owner = f"postgresql://{env_example()['POSTGRES_USER']}:"
+    assert [name for name, url in urls.items() if url.startswith(owner)] == ["provision"]
+    assert urls["processor"].startswith("postgresql://pipeline_processor:")
+    assert urls["batch"].startswith("postgresql://pipeline_batch:")
+    assert urls["dashboards"].startswith("postgresql://pipeline_reader@")
+
+
+def test_no_password_is_given_to_a_process_in_its_arguments() -> None:
+    services = resolved()["services"]
+    for secret, value in env_example().items():
+        if secret.endswith(("PASSWORD", "SECRET_KEY")):
+            assert all(value not in " ".join(s.get("command") or []) for s in services.values()), secret
+    init = (REPO / "deploy/superset/init.sh").read_text()
+    assert "--password" not in init and 'printf \'%s\\n\' "$ADMIN_PASSWORD" |' in init

@@ -22,6 +22,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from batch.settings import BatchSettings
+from common import schema
 from common.kafka import end_offsets
 from common.lake import hour_dir
 from common.schema import LAKE_SUBDIR
@@ -33,9 +34,9 @@ from serving.settings import BundleSettings
 from simulator.settings import SimulatorSettings
 
 from ..helpers import query
-from ..services import unique
+from ..services import ROLE_PASSWORDS, unique
 from ..serving.conftest import superset_python
-from .compose import BIN, REPO, env_example, resolved
+from .compose import BIN, REPO, resolved
 
 pytestmark = pytest.mark.integration
 
@@ -98,7 +99,10 @@ def native(kafka_brokers: str, database_url: str, tmp_path: Path) -> Native:
     overrides = {"KAFKA_ADDRESS": kafka_brokers, "POSTGRES_HOST": str(server.hostname), "POSTGRES_PORT": str(server.port),
                  "POSTGRES_USER": "postgres", "POSTGRES_DB": name, "KAFKA_TOPIC": topic,
                  "KAFKA_DLQ_TOPIC": topic + "-dlq", "CONSUMER_GROUP": unique("group"), "LAKE_FLUSH_SECONDS": "1",
-                 "LOAD_EVENTS": str(LOAD_EVENTS), "LOAD_RATE": "50000"}
+                 "LOAD_EVENTS": str(LOAD_EVENTS), "LOAD_RATE": "50000",
+                 # Roles are cluster-wide: the session's passwords, which every other test uses too.
+                 "PROCESSOR_PASSWORD": ROLE_PASSWORDS[schema.PROCESSOR_ROLE],
+                 "BATCH_PASSWORD": ROLE_PASSWORDS[schema.BATCH_ROLE], "READER_PASSWORD": ROLE_PASSWORDS[schema.READER_ROLE]}
     return Native(resolved(overrides), tmp_path / "volumes")
 
 
@@ -124,7 +128,7 @@ def test_the_services_of_compose_run_natively_end_to_end(native: Native, databas
     provision = native.run("provision")
     assert provision.returncode == 0, provision.stderr
 
-    for _ in range(2):  # Superset's metadata database and the reader's password; safe to repeat
+    for _ in range(2):  # Superset's metadata database and login role; safe to repeat
         done = native.run("superset-db")
         assert done.returncode == 0, done.stderr
     assert query(database_url, "SELECT count(*) FROM pg_database WHERE datname = 'superset'") == [(1,)]
@@ -133,7 +137,7 @@ def test_the_services_of_compose_run_natively_end_to_end(native: Native, databas
     assert bundle.returncode == 0, bundle.stderr
     with zipfile.ZipFile(tmp_path / "volumes" / "superset-bundle" / "dashboards.zip") as zf:
         database = next(zf.read(n).decode() for n in zf.namelist() if "/databases/" in n)
-    assert f"pipeline_reader:{env_example()['READER_PASSWORD']}@127.0.0.1" in database
+    assert f"pipeline_reader:{ROLE_PASSWORDS[schema.READER_ROLE]}@127.0.0.1" in database
 
     logs = {name: tmp_path / f"{name}.log" for name in ("processor", "simulator", "batch")}
     processor = native.start("processor", logs["processor"])
@@ -194,6 +198,7 @@ def test_the_superset_set_up_of_compose_runs_natively_into_its_own_postgres_data
     env = native.env("superset-init")
     env.update(SUPERSET_CONFIG_PATH=str(IMAGE_FILES["/app/pythonpath/"] / "superset_config.py"),
                SUPERSET_IMPORT_SCRIPT=str(IMAGE_FILES["/app/pythonpath/"] / "import_assets.py"),
+               SUPERSET_ADMIN_SCRIPT=str(IMAGE_FILES["/app/pythonpath/"] / "admin_user.py"),
                PATH=f"{venv}:{os.environ['PATH']}")
     command = native.services["superset-init"]["command"]
     script = str(IMAGE_FILES["/app/deploy/"] / Path(command[0]).name)
@@ -201,7 +206,7 @@ def test_the_superset_set_up_of_compose_runs_natively_into_its_own_postgres_data
         done = subprocess.run(["sh", script, *command[1:]], env={**os.environ, **env}, capture_output=True,
                               text=True, timeout=1200)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    assert "administrator admin exists" in done.stdout
+    assert "Administrator admin exists" in done.stdout
     superset_db = urlsplit(database_url)._replace(path="/superset").geturl()
     assert query(superset_db, "SELECT slug FROM dashboards ORDER BY slug") == [("batch-layer",), ("speed-layer",)]
     uri = query(superset_db, "SELECT sqlalchemy_uri FROM dbs")[0][0]

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from common import schema
 from devstack.demo_data import EVENTS_PER_HOUR, course_plan, live_plan
 from devstack.ports import free_port
 from serving.superset.description import bundle_description
 from serving.superset.model import Dashboard
 
-from ..services import create_database, drop_database
+from ..services import ROLE_PASSWORDS, create_database, drop_database
 from ..serving.conftest import superset_python
 
 BOARDS = bundle_description("postgresql://unused").dashboards
@@ -48,6 +49,9 @@ class Demo:
 
 
 def start_demo(folder: Path, env: dict[str, str], *args: str) -> Demo:
+    """The demo, its services on the session's role passwords (roles are cluster-wide)."""
+    env = {"PROCESSOR_PASSWORD": ROLE_PASSWORDS[schema.PROCESSOR_ROLE], "BATCH_PASSWORD": ROLE_PASSWORDS[schema.BATCH_ROLE],
+           "READER_PASSWORD": ROLE_PASSWORDS[schema.READER_ROLE], **env}
     out = folder / "demo.out"
     with out.open("wb") as sink:
         proc = subprocess.Popen([sys.executable, "-m", "devstack.demo", *args], cwd=folder, env={**os.environ, **env},
