@@ -1,8 +1,7 @@
-"""The pure core: one hour of events -> bytes_hourly rows, quota violations and the hour's counts.
+"""The pure core: one hour's sums per key -> bytes_hourly rows, quota violations and the hour's counts.
 
-Input is any Polars frame with columns id, antenna_id, bytes, app (a lake scan or an in-memory
-frame in tests). The three group-bys are collected together with the streaming engine, so the
-files are read once, in bounded memory; everything after that works on the small totals.
+Input is the three small frames of ``key_sums`` (id = key value, value = bytes, events), one per
+key (id, antenna_id, app): everything here works on those totals, never on the events.
 """
 
 from __future__ import annotations
@@ -15,8 +14,8 @@ import polars as pl
 from common import schema
 
 from .hours import naive
+from .key_sums import KEYS
 
-KEYS = tuple(schema.METRIC_TYPES)  # id, antenna_id, app: the fields summed over
 USERS_SCHEMA = pl.Schema({"id": pl.String(), "email": pl.String(), "quota": pl.Int64()})
 BYTES_HOURLY_SCHEMA = pl.Schema(
     {"timestamp": pl.Datetime("us"), "id": pl.String(), "value": pl.Int64(), "type": pl.String()})
@@ -34,15 +33,6 @@ class HourTotals:
     total_bytes: int
     unknown_user_events: int
     bytes_by_type: dict[str, int]
-
-
-def key_totals(events: pl.LazyFrame) -> list[pl.LazyFrame]:
-    """One lazy group-by per key: (id = key value, value = sum of bytes, events = row count)."""
-    return [
-        events.group_by(pl.col(key).alias("id")).agg(
-            pl.col("bytes").sum().cast(pl.Int64).alias("value"), pl.len().cast(pl.Int64).alias("events"))
-        for key in KEYS
-    ]
 
 
 def bytes_hourly_rows(totals: list[pl.DataFrame], hour: datetime) -> pl.DataFrame:
@@ -70,8 +60,9 @@ def unknown_user_events(user_totals: pl.DataFrame, users: pl.DataFrame) -> int:
     return int(unknown["events"].sum())
 
 
-def summarise(totals: list[pl.DataFrame], users: pl.DataFrame, hour: datetime) -> HourTotals:
-    """Everything the hour writes and records, from the three collected key totals."""
+def hour_totals(totals: list[pl.DataFrame], users: pl.DataFrame, hour: datetime) -> HourTotals:
+    """Everything the hour writes and records, from its sums per key and ``users`` (id, email, quota)."""
+    users = users.match_to_schema(USERS_SCHEMA)
     rows = bytes_hourly_rows(totals, hour)
     by_type = {t: int(v) for t, v in rows.group_by("type").agg(pl.col("value").sum()).iter_rows()}
     return HourTotals(
@@ -83,9 +74,3 @@ def summarise(totals: list[pl.DataFrame], users: pl.DataFrame, hour: datetime) -
         unknown_user_events=unknown_user_events(totals[0], users),
         bytes_by_type={t: by_type.get(t, 0) for t in schema.METRIC_TYPES.values()},
     )
-
-
-def hour_totals(events: pl.LazyFrame, users: pl.DataFrame, hour: datetime) -> HourTotals:
-    """Aggregate one hour of ``events`` (read once, streaming) against ``users`` (id, email, quota)."""
-    totals = pl.collect_all(key_totals(events), engine="streaming")
-    return summarise(totals, users.match_to_schema(USERS_SCHEMA), hour)

@@ -1,4 +1,4 @@
-"""One hour of the lake: its visible files, their fingerprint, and a Polars scan of exactly them.
+"""One hour of the lake: its visible files, their fingerprint, and reading exactly them into key sums.
 
 Only the hour's own folder is listed, never the whole lake. Names starting with ``.`` or ``_``
 are files the speed layer is still writing and are skipped.
@@ -7,6 +7,8 @@ are files the speed layer is still writing and are skipped.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +21,12 @@ from common.errors import LakeError
 from common.lake import hour_dir, is_hidden
 
 from .hours import label
+from .key_sums import KEYS, KeySums
 from .lake_check import COLUMNS, check_file, one_line
+
+# Two readers: pyarrow's decoding and Polars' group-bys release the GIL, and this job runs on
+# 2-core machines; more threads only add contention (measured: see BENCHMARKS.md).
+READERS = 2
 
 
 @dataclass(frozen=True)
@@ -59,15 +66,39 @@ def check_hour(files: HourFiles) -> int:
     return sum(check_file(path, files.hour) for path in files.files)
 
 
-def scan(files: HourFiles) -> pl.LazyFrame:
-    """A lazy scan of exactly these files: no directory listing, no hive columns.
+def batches(path: Path) -> Iterator[pa.RecordBatch]:
+    """The event columns of one file, a row group at a time, key columns as dictionary codes.
 
-    No ``select`` here on purpose: with one, the three group-bys share a common sub-plan that
-    ``collect_all`` materialises (2.8 GB for 50M events); without it, each group-by streams its
-    own columns in bounded memory (~0.6 GB).
+    ``read_dictionary`` keeps the file's own dictionary encoding: the strings of a row group are
+    decoded once per distinct value, never once per row.
     """
-    return pl.scan_parquet(list(files.files), hive_partitioning=False, extra_columns="ignore",
-                           cast_options=pl.ScanCastOptions(integer_cast="upcast"))
+    parquet = pq.ParquetFile(path, read_dictionary=list(KEYS))
+    for group in range(parquet.num_row_groups):
+        yield from parquet.read_row_group(group, columns=list(COLUMNS), use_threads=False).to_batches()
+
+
+def _read(paths: list[Path]) -> KeySums:
+    sums = KeySums()
+    for path in paths:
+        for batch in batches(path):
+            sums.add(batch)
+    return sums
+
+
+def read_sums(files: HourFiles) -> list[pl.DataFrame]:
+    """Exact sums of bytes per id, antenna_id and app over the hour's files (bounded memory).
+
+    Files are shared between ``READERS`` threads (largest first, to balance them); each keeps
+    its own running sums, merged at the end.
+    """
+    paths = sorted(files.files, key=lambda p: p.stat().st_size, reverse=True)
+    shares = [paths[i::READERS] for i in range(READERS)]
+    with ThreadPoolExecutor(READERS, thread_name_prefix="batch-read") as pool:
+        parts = list(pool.map(_read, [share for share in shares if share]))
+    total = KeySums()
+    for part in parts:
+        total.extend(part)
+    return total.totals()
 
 
 def locate_failure(files: HourFiles, error: Exception) -> LakeError:

@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 import psycopg
+import pyarrow as pa
 
 from common import schema
 from common.db import connect, server_label, warn_if_superuser
@@ -24,7 +25,7 @@ from . import ledger
 from .aggregate import hour_totals
 from .catchup import pending_hours
 from .hours import floor_hour, label
-from .lake_reader import check_hour, list_hour, locate_failure, scan
+from .lake_reader import check_hour, list_hour, locate_failure, read_sums
 from .log_lines import hour_line, progress, summary_line
 from .reconcile import differences
 from .results import HourResult, RunSummary
@@ -41,8 +42,8 @@ def process_hour(conn: psycopg.Connection[Any], lake: Path, hour: datetime, user
     if not files.files or check_hour(files) == 0:
         return HourResult(hour, written=False, files=len(files.files))
     try:
-        totals = hour_totals(scan(files), users, hour)
-    except (pl.exceptions.PolarsError, OSError) as e:
+        totals = hour_totals(read_sums(files), users, hour)
+    except (pl.exceptions.PolarsError, pa.ArrowException, OSError) as e:
         raise locate_failure(files, e) from e
     diff = differences(totals.bytes_by_type, speed_totals(conn, hour))
     result = HourResult(

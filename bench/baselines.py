@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -36,21 +37,33 @@ def bare(brokers: str, topic: str, events: int) -> None:
     consumer = Consumer({"bootstrap.servers": brokers, "group.id": f"bare-{uuid.uuid4().hex}",
                          "auto.offset.reset": "earliest", "enable.auto.commit": False, **CONSUMER_TUNING})
     consumer.subscribe([topic])
-    loads, seen = orjson.loads, 0
+    loads, seen, shown = orjson.loads, 0, 0.0
     while seen < events:
         for msg in consumer.consume(1000, timeout=1.0):
             if msg.error() is None:
                 loads(msg.value())
                 seen += 1
+        shown = progress(seen, shown)
     consumer.close()
 
 
+def progress(seen: int, shown: float) -> float:
+    """One ``progress N`` line a second at most: what the benchmark's idle timeout watches."""
+    now = time.monotonic()
+    if now - shown < 1.0:
+        return shown
+    print(f"progress {seen}", flush=True)
+    return now
+
+
 def _app(brokers: str, state: str, stop_after: int, count_topics: set[str] | None = None) -> Application:
-    seen = [0]
+    seen, shown = [0], [0.0]
 
     def processed(topic: str, partition: int, offset: int) -> None:
         if count_topics is None or topic in count_topics:
             seen[0] += 1
+            if seen[0] % 10_000 == 0:
+                shown[0] = progress(seen[0], shown[0])
             if seen[0] >= stop_after:
                 app.stop()
 

@@ -21,14 +21,12 @@ import platform
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,12 +37,12 @@ import psycopg  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.compute as pc  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
-from psycopg import sql  # noqa: E402
 
-from common.lake import EVENT_SCHEMA, hour_dir  # noqa: E402
+from bench.support.watch import Limits, Stalled, Watched  # noqa: E402
+from common.lake import EVENT_SCHEMA, grouped_by_id, hour_dir  # noqa: E402
+from devstack.services import create_database, drop_database, postgres_service  # noqa: E402
 from provision.run import run as provision  # noqa: E402
 from provision.settings import ProvisionSettings  # noqa: E402
-from tests.services import postgres_service, unique  # noqa: E402
 
 HOUR = datetime(2022, 10, 29, 13, tzinfo=UTC)
 APPS = ["SKYPE", "TELEGRAM", "FACETIME", "FACEBOOK", "WHATSAPP", "INSTAGRAM", "TIKTOK", "YOUTUBE",
@@ -54,6 +52,7 @@ DUCKDB = """
 import duckdb, json, sys
 files, users = json.loads(sys.argv[1]), sys.argv[2]
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 con.execute("CREATE TEMP TABLE u AS SELECT id, sum(bytes) AS value, count(*) AS events "
             "FROM read_parquet(?) GROUP BY id", [files])
 antennas = con.execute("SELECT antenna_id, sum(bytes) FROM read_parquet(?) GROUP BY antenna_id", [files]).fetchall()
@@ -71,12 +70,17 @@ def ids(prefix: str, n: int) -> pa.Array:
     return pa.array([f"{prefix}-0000-0000-0000-{i:012d}" for i in range(n)])
 
 
-def write_lake(lake: Path, events: int, files: int, row_group: int, users: int, antennas: int) -> list[Path]:
-    """One hour of ``events`` in ``files`` files, time-ordered within each file like the speed layer's."""
+def write_lake(lake: Path, events: int, files: int, row_group: int, users: int, antennas: int,
+               grouped: bool) -> tuple[list[Path], float]:
+    """One hour of ``events`` in ``files`` files, time-ordered within each file like the speed layer's.
+
+    ``grouped``: each row group's rows grouped by id (``common.lake.grouped_by_id``), the writer
+    change proposed for the speed layer. Returns the files and the seconds spent grouping.
+    """
     folder = hour_dir(lake, HOUR)
     folder.mkdir(parents=True, exist_ok=True)
     user_ids, antenna_ids, apps = ids("00000000", users), ids("11111111", antennas), pa.array(APPS)
-    start, per, paths = int(HOUR.timestamp() * 1e6), -(-events // files), []
+    start, per, paths, grouping = int(HOUR.timestamp() * 1e6), -(-events // files), [], 0.0
     for f in range(files):
         m = min(per, events - f * per)
         span = 3_600_000_000 // files
@@ -91,8 +95,15 @@ def write_lake(lake: Path, events: int, files: int, row_group: int, users: int, 
         table = pa.table([stamps.cast(pa.timestamp("us", "UTC")), pick(user_ids, 1), pick(antenna_ids, 2),
                           size, pick(apps, 3)], schema=EVENT_SCHEMA)
         paths.append(folder / f"part-devices-{f}-{f * per:020d}.parquet")
-        pq.write_table(table, paths[-1], compression="zstd", row_group_size=row_group)
-    return paths
+        with pq.ParquetWriter(paths[-1], EVENT_SCHEMA, compression="zstd") as writer:
+            for offset in range(0, m, row_group):
+                rows = table.slice(offset, row_group)
+                if grouped:
+                    began = time.perf_counter()
+                    rows = grouped_by_id(rows)
+                    grouping += time.perf_counter() - began
+                writer.write_table(rows, row_group_size=row_group)
+    return paths, grouping
 
 
 def write_users(path: Path, events: int, users: int) -> None:
@@ -118,15 +129,18 @@ print(json.dumps({"wall": time.perf_counter() - started, "cpu": r.ru_utime + r.r
 """
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
-    """Wall seconds, CPU seconds, peak RSS (MB) and output (stdout + stderr) of one subprocess."""
-    done = subprocess.run([sys.executable, "-c", LAUNCHER, *cmd], capture_output=True, text=True,
-                          env={**os.environ, **env})
-    lines = done.stderr.strip().splitlines()
-    figures = json.loads(lines[-1]) if lines else {"code": done.returncode}
+def timed(cmd: list[str], env: dict[str, str], label: str, limits: Limits) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds, peak RSS (MB) and output of one subprocess, under a deadline and an idle timeout."""
+    job = Watched([sys.executable, "-c", LAUNCHER, *cmd], label, limits, env=env)
+    try:
+        job.wait(f"{label} to finish the hour")
+    except Stalled as e:
+        raise SystemExit(f"batch: {e}") from None
+    lines = list(job.output)
+    figures = json.loads(lines[-1])
     if figures["code"]:
-        raise SystemExit(f"{cmd[:4]} failed ({figures['code']}): {done.stderr[-2000:]}")
-    return figures["wall"], figures["cpu"], figures["rss"], done.stdout + "\n".join(lines[:-1])
+        raise SystemExit(f"batch: {label} failed ({figures['code']}): {' / '.join(lines[-5:])}")
+    return figures["wall"], figures["cpu"], figures["rss"], "\n".join(lines[:-1])
 
 
 def main() -> None:
@@ -137,6 +151,11 @@ def main() -> None:
     p.add_argument("--users", type=int, default=10_000)
     p.add_argument("--antennas", type=int, default=500)
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--idle-timeout", type=float, default=120.0, help="seconds a run may use no CPU before it fails")
+    p.add_argument("--deadline", type=float, default=900.0, help="seconds one run may take in all")
+    p.add_argument("--layout", choices=["grouped", "plain"], default="grouped",
+                   help="grouped: each row group's rows grouped by id (common.lake.grouped_by_id); "
+                        "plain: time order only")
     args = p.parse_args()
     print("command: python bench/batch.py " + " ".join(sys.argv[1:]))
     print(f"machine: nproc={os.cpu_count()} ram_gb={os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} "
@@ -146,16 +165,16 @@ def main() -> None:
         work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
         stack.callback(shutil.rmtree, work, True)
         started = time.perf_counter()
-        files = write_lake(work / "data" / "events", args.events, args.files, args.row_group, args.users, args.antennas)
+        files, grouping = write_lake(work / "data" / "events", args.events, args.files, args.row_group, args.users,
+                                     args.antennas, args.layout == "grouped")
         write_users(work / "users.csv", args.events, args.users)
         size = sum(f.stat().st_size for f in files) / 2**20
-        print(f"lake: {args.events} events, {len(files)} files, {size:.0f} MB, written in {time.perf_counter() - started:.1f}s")
+        print(f"lake: {args.events} events, {len(files)} files, {size:.0f} MB, layout {args.layout}, written in "
+              f"{time.perf_counter() - started:.1f}s (grouping rows by id: {grouping:.1f}s, "
+              f"{grouping / args.events * 1e6:.2f} us/event)")
         server, _ = stack.enter_context(postgres_service())
-        name = unique("bench")
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        stack.callback(drop_database, server, name)
-        url = urlsplit(server)._replace(path="/" + name).geturl()
+        url = create_database(server)
+        stack.callback(drop_database, url)
         provision(ProvisionSettings(database_url=url, users_file=work / "users.csv"), say=lambda _: None)
         env = {"DATABASE_URL": url, "DATA_DIR": str(work / "data"), "LOG_LEVEL": "INFO"}
         batch_cmd = [sys.executable, "-m", "batch", "--hour", HOUR.strftime("%Y-%m-%dT%H")]
@@ -164,11 +183,11 @@ def main() -> None:
         for i in range(args.repeat):
             order = [("batch", batch_cmd), ("duckdb", duck_cmd)][:: 1 if i % 2 == 0 else -1]
             for label, cmd in order:
-                wall, cpu, rss, out = timed(cmd, env)
+                wall, cpu, rss, out = timed(cmd, env, label, Limits(args.idle_timeout, args.deadline))
                 runs[label].append((wall, cpu, rss))
                 inside = ""
                 if label == "duckdb":
-                    duck = json.loads(out)
+                    duck = json.loads(out.strip().splitlines()[-1])
                 elif found := re.search(r"\((\d+\.\d+)s\)$", out.strip()):
                     inside = f" (the hour itself {found.group(1)}s)"
                 print(f"run {i + 1} {label}: {wall:.2f}s wall{inside}, {cpu:.2f}s cpu, {rss} MB peak rss, "
@@ -194,11 +213,6 @@ def check(url: str, duck: dict[str, int]) -> None:
     print(f"results agree: {ours == duck} (batch {ours}, duckdb {duck})")
     if ours != duck:
         raise SystemExit("batch and DuckDB disagree")
-
-
-def drop_database(server: str, name: str) -> None:
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 if __name__ == "__main__":

@@ -18,26 +18,25 @@ import argparse
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 import pyarrow.dataset as ds  # noqa: E402
 
+from bench.support.systems import ours_streaming  # noqa: E402
+from bench.support.tables import rows  # noqa: E402
+from bench.support.watch import Limits, Stalled, Watched  # noqa: E402
 from common.kafka import ensure_topic  # noqa: E402
+from devstack.services import create_database, drop_database, kafka_service, postgres_service, unique  # noqa: E402
 from provision.run import run as provision  # noqa: E402
 from provision.settings import ProvisionSettings  # noqa: E402
 from simulator.run import run_load  # noqa: E402
 from simulator.settings import LoadOptions, SimulatorSettings  # noqa: E402
-from tests.helpers import query  # noqa: E402
-from tests.services import create_database, drop_database, kafka_service, postgres_service, unique  # noqa: E402
 
 PARTITIONS = 4
 
@@ -49,57 +48,28 @@ def produce(brokers: str, topic: str, events: int) -> None:
     print(f"  produced {stats.sent:,} events at {stats.rate:,.0f}/s", flush=True)
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
-    started = time.perf_counter()
-    subprocess.run(cmd, check=True, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
-
-
-def baseline(kind: str, brokers: str, topic: str, events: int, url: str | None = None) -> float:
+def baseline(kind: str, brokers: str, topic: str, events: int, limits: Limits, url: str | None = None) -> float:
+    """Seconds from spawn to exit of one baseline consumer; it fails if its count stops moving."""
     cmd = [sys.executable, str(ROOT / "bench" / "baselines.py"), kind, "--brokers", brokers,
            "--topic", topic, "--events", str(events)] + (["--database-url", url] if url else [])
-    return timed(cmd)
+    job = Watched(cmd, f"{kind} baseline", limits)
+    counted = "messages on the repartition topics" if kind == "quix-idiomatic" else "messages"
+    target = events * 3 if kind == "quix-idiomatic" else events
+    return job.wait(f"{target:,} {counted} counted", progress=lambda: job.lines)
 
 
-def peak_rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def processor(brokers: str, topic: str, events: int, server_url: str) -> tuple[float, float]:
+def processor(brokers: str, topic: str, events: int, server_url: str, limits: Limits) -> tuple[float, float]:
     """Seconds from spawn to exit, and peak RSS (MB), of one processor run; results verified."""
     url = create_database(server_url)
     provision(ProvisionSettings(database_url=url), say=lambda _: None)
     with tempfile.TemporaryDirectory() as data:
-        env = {**os.environ, "KAFKA_BROKERS": brokers, "KAFKA_TOPIC": topic, "DATABASE_URL": url,
-               "DATA_DIR": data, "CONSUMER_GROUP": unique("bench"), "KAFKA_DLQ_TOPIC": topic + "-dlq",
-               "METRICS_PORT": "0", "LOG_LEVEL": "WARNING"}
-        started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "processor"], env=env, cwd=ROOT)
-        rss = 0.0
-        with psycopg.connect(url, autocommit=True) as conn:
-            while conn.execute("SELECT coalesce(sum(next_offset), 0) FROM processor_offsets").fetchone()[0] < events:  # type: ignore[index]
-                rss = max(rss, peak_rss_mb(proc.pid))
-                if proc.poll() is not None:
-                    raise SystemExit(f"processor exited early with {proc.returncode}")
-                time.sleep(0.2)
-        proc.terminate()
-        while proc.poll() is None:
-            rss = max(rss, peak_rss_mb(proc.pid))
-            time.sleep(0.05)
-        seconds = time.perf_counter() - started
-        assert proc.returncode == 0, f"processor exit code {proc.returncode}"
-        sums = query(url, "SELECT type, sum(value) FROM bytes GROUP BY type")
+        run = ours_streaming(brokers, topic, url, Path(data), events, limits)
+        sums = rows(url, "SELECT type, sum(value) FROM bytes GROUP BY type")
         assert len({s for _, s in sums}) == 1 and len(sums) == 3, f"totals disagree: {sums}"
-        rows = ds.dataset(Path(data) / "events", partitioning="hive").count_rows()
-        assert rows == events, f"lake has {rows} rows, expected {events}"
+        lake = ds.dataset(Path(data) / "events", partitioning="hive").count_rows()
+        assert lake == events, f"lake has {lake} rows, expected {events}"
     drop_database(url)
-    return seconds, rss
+    return run.seconds, run.rss_mb
 
 
 def main() -> None:
@@ -107,29 +77,19 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--idiomatic-events", type=int, default=None, help="default: events / 20")
+    parser.add_argument("--idle-timeout", type=float, default=120.0,
+                        help="seconds a consumer may go without counting a message before the run fails")
+    parser.add_argument("--deadline", type=float, default=1800.0, help="seconds one consumer run may take in all")
     args = parser.parse_args()
+    limits = Limits(args.idle_timeout, args.deadline)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the services we started on the way out
     small = args.idiomatic_events or max(args.events // 20, 1000)
     print(f"speed benchmark: {args.events:,} events, {args.repeat} repeats; idiomatic Quix on {small:,}; "
           f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}", flush=True)
-    with kafka_service() as (brokers, _), postgres_service() as (server_url, _):
-        topic, small_topic = unique("bench"), unique("bench_small")
-        produce(brokers, topic, args.events)
-        produce(brokers, small_topic, small)
-        runs: dict[str, list[float]] = {"bare": [], "floor": [], "processor": []}
-        rss: list[float] = []
-        for r in range(args.repeat):
-            runs["bare"].append(baseline("bare", brokers, topic, args.events))
-            runs["floor"].append(baseline("quix-floor", brokers, topic, args.events))
-            seconds, peak = processor(brokers, topic, args.events, server_url)
-            runs["processor"].append(seconds)
-            rss.append(peak)
-            laps = ", ".join(f"{k} {v[-1]:.2f}s" for k, v in runs.items())
-            print(f"  run {r + 1}: {laps}, rss {peak:.0f} MB", flush=True)
-        url = create_database(server_url)
-        provision(ProvisionSettings(database_url=url), say=lambda _: None)
-        quix_seconds = baseline("quix-idiomatic", brokers, small_topic, small, url)
-        drop_database(url)
+    try:
+        runs, rss, quix_seconds, small = measure(args, limits, small)
+    except Stalled as e:
+        raise SystemExit(f"speed: {e}") from None
     eps = {k: args.events / statistics.median(v) for k, v in runs.items()}
     quix_eps = small / quix_seconds
     print(f"  medians: bare {statistics.median(runs['bare']):.2f}s, quix floor {statistics.median(runs['floor']):.2f}s, "
@@ -140,6 +100,29 @@ def main() -> None:
           f"quix_eps={quix_eps:.0f} vs_floor={eps['processor'] / eps['floor']:.2f} "
           f"vs_quix={eps['processor'] / quix_eps:.2f} vs_bare={eps['processor'] / eps['bare']:.2f} "
           f"rss_mb={max(rss):.0f}")
+
+
+def measure(args: argparse.Namespace, limits: Limits, small: int) -> tuple[dict[str, list[float]], list[float], float, int]:
+    """Every run of every consumer, on one broker and one PostgreSQL started here."""
+    with kafka_service() as (brokers, _), postgres_service() as (server_url, _):
+        topic, small_topic = unique("bench"), unique("bench_small")
+        produce(brokers, topic, args.events)
+        produce(brokers, small_topic, small)
+        runs: dict[str, list[float]] = {"bare": [], "floor": [], "processor": []}
+        rss: list[float] = []
+        for r in range(args.repeat):
+            runs["bare"].append(baseline("bare", brokers, topic, args.events, limits))
+            runs["floor"].append(baseline("quix-floor", brokers, topic, args.events, limits))
+            seconds, peak = processor(brokers, topic, args.events, server_url, limits)
+            runs["processor"].append(seconds)
+            rss.append(peak)
+            laps = ", ".join(f"{k} {v[-1]:.2f}s" for k, v in runs.items())
+            print(f"  run {r + 1}: {laps}, rss {peak:.0f} MB", flush=True)
+        url = create_database(server_url)
+        provision(ProvisionSettings(database_url=url), say=lambda _: None)
+        quix_seconds = baseline("quix-idiomatic", brokers, small_topic, small, limits, url)
+        drop_database(url)
+    return runs, rss, quix_seconds, small
 
 
 if __name__ == "__main__":

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass, field
@@ -17,36 +15,19 @@ from pydantic import SecretStr
 from common.errors import DevStackError
 from common.kafka import KafkaConfig, admin
 
+from .maven import copy_dependencies
 from .ports import port_open, wait_until
 from .processes import terminate
 
-log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 POM = HERE / "kafka-jars.pom.xml"
 LOG4J = HERE / "log4j2.properties"
-DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
 
 
 def jars_dir(cache_dir: Path) -> Path:
     """Fetch the broker jars through Maven once; later calls reuse the cached folder."""
     version = POM.read_text().split("<kafka.version>")[1].split("<")[0]
-    target = cache_dir / f"kafka-{version}"
-    if (target / ".complete").exists():
-        return target
-    if shutil.which("mvn") is None or shutil.which("java") is None:
-        raise DevStackError("Kafka needs Java 17+ and Maven on PATH (apt-get install openjdk-17-jre-headless maven)")
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    log.info("fetching Kafka %s jars through Maven into %s", version, target)
-    cmd = ["mvn", "-B", "-q", "-f", str(POM), DEPENDENCY_PLUGIN,
-           f"-DoutputDirectory={partial}", "-DincludeScope=runtime"]
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise DevStackError(f"mvn could not fetch the Kafka jars: {result.stdout[-2000:]}{result.stderr[-2000:]}")
-    (partial / ".complete").touch()
-    shutil.rmtree(target, ignore_errors=True)
-    partial.rename(target)
-    return target
+    return copy_dependencies(POM, cache_dir / f"kafka-{version}")
 
 
 @dataclass(frozen=True)

@@ -1,31 +1,20 @@
-"""Real Kafka and PostgreSQL for the test session: started here, or taken from the environment.
+"""Real Kafka and PostgreSQL for the test session (devstack/services.py), and what tests add to them.
 
-The session's broker also has a SASL listener (PLAIN and SCRAM-SHA-256) for the SASL tests.
-
-Set ``KAFKA_BROKERS`` and/or ``DATABASE_URL`` to run the suite against services that already run
-(CI with compose, a laptop with ``python -m devstack up``); otherwise a broker and a cluster are
-started on free loopback ports for the session and stopped at its end.
+The session's broker also has a SASL listener (PLAIN and SCRAM-SHA-256) for the SASL tests; every
+test database is provisioned with this session's role passwords.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from urllib.parse import urlsplit
-
-import psycopg
-from psycopg import sql
 
 from common import schema
-from devstack.kafka import KafkaBroker, default_cache_dir, jars_dir
-from devstack.ports import free_port
-from devstack.postgres import PostgresCluster
+from devstack import services
+from devstack.kafka import KafkaBroker
 from devstack.postgres import role_url as devstack_role_url
+from devstack.services import create_database, drop_database, postgres_service, unique
 from provision.run import run as provision
 from provision.settings import ProvisionSettings
 
@@ -34,52 +23,15 @@ from provision.settings import ProvisionSettings
 ROLE_PASSWORDS = {role: f"{role}-secret-{uuid.uuid4().hex}"
                   for role in (schema.PROCESSOR_ROLE, schema.BATCH_ROLE, schema.READER_ROLE)}
 
+__all__ = ["ROLE_PASSWORDS", "create_database", "drop_database", "kafka_service", "postgres_service",
+           "provision_database", "provisioned_database", "role_url", "unique"]
+
 
 @contextmanager
 def kafka_service() -> Iterator[tuple[str, KafkaBroker | None]]:
-    if external := os.environ.get("KAFKA_BROKERS"):
-        yield external, None
-        return
-    folder = Path(tempfile.mkdtemp(prefix="test-kafka-"))
-    broker = KafkaBroker(folder, free_port(), free_port(), jars_dir(default_cache_dir()), sasl_port=free_port(),
-                         sasl_password=f"kafka-secret-{uuid.uuid4().hex}")
-    broker.start()
-    try:
-        yield broker.bootstrap, broker
-    finally:
-        broker.stop()
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextmanager
-def postgres_service() -> Iterator[tuple[str, PostgresCluster | None]]:
-    if external := os.environ.get("DATABASE_URL"):
-        yield external, None
-        return
-    folder = Path(tempfile.mkdtemp(prefix="test-pg-"))
-    cluster = PostgresCluster(folder / "data", free_port())
-    os.chmod(folder, 0o755)
-    cluster.start()
-    try:
-        yield cluster.url, cluster
-    finally:
-        cluster.stop("immediate")
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def create_database(server_url: str) -> str:
-    """A new empty database on the server of ``server_url``; returns its URL."""
-    name = unique("test")
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return urlsplit(server_url)._replace(path="/" + name).geturl()
-
-
-def drop_database(url: str) -> None:
-    """Drop the database of ``url`` (connecting to the server's ``postgres`` database)."""
-    parts = urlsplit(url)
-    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(parts.path[1:])))
+    """The session's broker, with a SASL listener whose password is this session's."""
+    with services.kafka_service(sasl_password=f"kafka-secret-{uuid.uuid4().hex}") as service:
+        yield service
 
 
 @contextmanager
@@ -94,11 +46,6 @@ def provisioned_database(server_url: str) -> Iterator[str]:
         yield url
     finally:
         drop_database(url)
-
-
-def unique(prefix: str) -> str:
-    """A name no other test uses: ``prefix-<8 hex>`` (safe as topic, group or database name)."""
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
 
 
 def provision_database(url: str) -> None:

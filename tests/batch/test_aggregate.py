@@ -7,15 +7,17 @@ from datetime import UTC, datetime
 import polars as pl
 
 from batch.aggregate import hour_totals
+from batch.key_sums import key_sums
 
 HOUR = datetime(2022, 10, 29, 13, tzinfo=UTC)
 T = datetime(2022, 10, 29, 13)
 USERS = pl.DataFrame({"id": ["u1", "u2", "u3"], "email": ["a@x", "b@x", "c@x"], "quota": [100, 50, 10]})
 
 
-def events(*rows: tuple[str, str, int, str]) -> pl.LazyFrame:
+def events(*rows: tuple[str, str, int, str]) -> list[pl.DataFrame]:
     ids, antennas, sizes, apps = zip(*rows, strict=True)
-    return pl.LazyFrame({"id": ids, "antenna_id": antennas, "bytes": sizes, "app": apps})
+    frame = pl.DataFrame({"id": ids, "antenna_id": antennas, "bytes": sizes, "app": apps})
+    return key_sums(frame.to_arrow().to_batches())
 
 
 EVENTS = events(("u1", "A", 60, "SKYPE"), ("u1", "B", 50, "TELEGRAM"), ("u2", "A", 50, "SKYPE"),
@@ -52,7 +54,6 @@ def test_every_type_adds_up_to_the_bytes_of_the_hour() -> None:
 
 
 def test_no_events_give_no_rows_and_zero_totals() -> None:
-    empty = pl.LazyFrame(schema={"id": pl.String, "antenna_id": pl.String, "bytes": pl.Int64, "app": pl.String})
-    totals = hour_totals(empty, USERS, HOUR)
+    totals = hour_totals(key_sums([]), USERS, HOUR)
     assert (totals.bytes_hourly.height, totals.quota_violations.height, totals.events) == (0, 0, 0)
     assert set(totals.bytes_by_type.values()) == {0}

@@ -1,0 +1,58 @@
+"""Sums per key on dictionary codes: exact whatever the dictionaries, the row order or the batching."""
+
+from __future__ import annotations
+
+import random
+
+import polars as pl
+import pyarrow as pa
+
+from batch.key_sums import KEYS, KeySums, key_sums
+
+
+def table(rows: list[tuple[str, str, int, str]]) -> pa.Table:
+    ids, antennas, sizes, apps = (list(c) for c in zip(*rows, strict=True))
+    return pa.table({"id": ids, "antenna_id": antennas, "bytes": pa.array(sizes, pa.int64()), "app": apps})
+
+
+def expected(rows: list[tuple[str, str, int, str]]) -> list[list[tuple[str, int, int]]]:
+    frame = table(rows)
+    return [sorted(pl.from_arrow(frame).group_by(pl.col(key).alias("id"))  # type: ignore[union-attr]
+                   .agg(pl.col("bytes").sum(), pl.len()).rows()) for key in KEYS]
+
+
+def rows_of(sums: list[pl.DataFrame]) -> list[list[tuple[str, int, int]]]:
+    return [sorted(frame.select("id", "value", "events").rows()) for frame in sums]
+
+
+ROWS = [(f"u{random.Random(i).randrange(50)}", f"a{i % 7}", i * 13 % 10_000, f"APP{i % 3}") for i in range(2_000)]
+
+
+def test_sums_of_plain_string_columns_match_a_group_by_of_the_strings() -> None:
+    assert rows_of(key_sums(table(ROWS).to_batches(max_chunksize=300))) == expected(ROWS)
+
+
+def test_batches_with_different_dictionaries_are_merged_by_the_strings_they_stand_for() -> None:
+    first, second = table(ROWS[:1000]), table(ROWS[1000:][::-1])  # the same keys, codes in another order
+    encoded = [pa.table({n: c.dictionary_encode() if n != "bytes" else c for n, c in zip(t.column_names, t.columns, strict=True)})
+               for t in (first, second)]
+    assert rows_of(key_sums(b for t in encoded for b in t.to_batches())) == expected(ROWS)
+
+
+def test_rows_grouped_by_id_give_the_same_sums_as_shuffled_rows() -> None:
+    grouped = sorted(ROWS)
+    assert rows_of(key_sums(table(grouped).to_batches())) == expected(ROWS)
+
+
+def test_merging_readers_adds_their_sums() -> None:
+    one, two = KeySums(), KeySums()
+    for batch in table(ROWS[:700]).to_batches():
+        one.add(batch)
+    for batch in table(ROWS[700:]).to_batches():
+        two.add(batch)
+    one.extend(two)
+    assert rows_of(one.totals()) == expected(ROWS)
+
+
+def test_no_batches_give_empty_sums() -> None:
+    assert [frame.height for frame in key_sums([])] == [0, 0, 0]
