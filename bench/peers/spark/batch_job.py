@@ -20,15 +20,7 @@ from datetime import datetime
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.functions import col, lit, window
 from pyspark.sql.functions import sum as sum_
-
-
-def spark_session(jars: str, memory: str) -> SparkSession:
-    return (SparkSession.builder.master("local[2]").appName("antenna-batch-layer")
-            .config("spark.jars", jars).config("spark.driver.memory", memory)
-            .config("spark.sql.shuffle.partitions", "2").config("spark.ui.enabled", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
-            .getOrCreate())
+from session import spark_session
 
 
 def read_from_storage(spark: SparkSession, lake: str, hour: datetime) -> DataFrame:
@@ -71,8 +63,7 @@ def main() -> None:
     p.add_argument("--driver-memory", default="1g")
     args = p.parse_args()
     hour = datetime.strptime(args.hour, "%Y-%m-%dT%H")
-    spark = spark_session(args.jars, args.driver_memory)
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = spark_session("antenna-batch-layer", args.jars, args.driver_memory)
     started = time.monotonic()
     data = read_from_storage(spark, args.lake, hour)
     metadata = read_from_jdbc(spark, args.jdbc_url, "user_metadata")

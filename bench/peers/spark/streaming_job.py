@@ -27,22 +27,12 @@ from pyspark.sql.functions import col, dayofmonth, from_json, hour, lit, month, 
 from pyspark.sql.functions import sum as sum_
 from pyspark.sql.streaming import StreamingQuery
 from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
+from session import spark_session
 
 EVENT = StructType([
     StructField("bytes", LongType()), StructField("timestamp", TimestampType()), StructField("app", StringType()),
     StructField("id", StringType()), StructField("antenna_id", StringType()),
 ])
-
-
-def spark_session(jars: str, memory: str) -> SparkSession:
-    """local[2] for this 2-core machine; UTC, so partitions and PostgreSQL timestamps are UTC."""
-    return (SparkSession.builder.master("local[2]").appName("antenna-speed-layer")
-            .config("spark.jars", jars).config("spark.driver.memory", memory)
-            .config("spark.sql.shuffle.partitions", "2").config("spark.ui.enabled", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.streaming.numRecentProgressUpdates", "100000")
-            .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
-            .getOrCreate())
 
 
 def read_from_kafka(spark: SparkSession, brokers: str, topic: str, max_offsets: int) -> DataFrame:
@@ -113,8 +103,7 @@ def main() -> None:
     p.add_argument("--driver-memory", default="1g")
     args = p.parse_args()
     started = time.monotonic()
-    spark = spark_session(args.jars, args.driver_memory)
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = spark_session("antenna-speed-layer", args.jars, args.driver_memory)
     events = parser_json_data(read_from_kafka(spark, args.brokers, args.topic, args.max_offsets_per_trigger))
     queries = [write_to_storage(events, args.lake, args.checkpoints)]
     for column, metric in (("id", "user_total_bytes"), ("antenna_id", "antenna_total_bytes"), ("app", "app_total_bytes")):
