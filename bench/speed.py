@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 import pyarrow.dataset as ds  # noqa: E402
 
-from bench.support.systems import ours_streaming  # noqa: E402
+from bench.support.systems import baseline, ours_streaming  # noqa: E402
 from bench.support.tables import rows  # noqa: E402
-from bench.support.watch import Limits, Stalled, Watched  # noqa: E402
+from bench.support.watch import Limits, Stalled  # noqa: E402
 from common.kafka import ensure_topic  # noqa: E402
 from devstack.services import create_database, drop_database, kafka_service, postgres_service, unique  # noqa: E402
 from provision.run import run as provision  # noqa: E402
@@ -46,16 +46,6 @@ def produce(brokers: str, topic: str, events: int) -> None:
     stats = run_load(SimulatorSettings(kafka_brokers=brokers, kafka_topic=topic, partitions=PARTITIONS),
                      LoadOptions(events, None, 10_000, 500, 10, datetime(2022, 10, 29, 13, tzinfo=UTC), 1.0))
     print(f"  produced {stats.sent:,} events at {stats.rate:,.0f}/s", flush=True)
-
-
-def baseline(kind: str, brokers: str, topic: str, events: int, limits: Limits, url: str | None = None) -> float:
-    """Seconds from spawn to exit of one baseline consumer; it fails if its count stops moving."""
-    cmd = [sys.executable, str(ROOT / "bench" / "baselines.py"), kind, "--brokers", brokers,
-           "--topic", topic, "--events", str(events)] + (["--database-url", url] if url else [])
-    job = Watched(cmd, f"{kind} baseline", limits)
-    counted = "messages on the repartition topics" if kind == "quix-idiomatic" else "messages"
-    target = events * 3 if kind == "quix-idiomatic" else events
-    return job.wait(f"{target:,} {counted} counted", progress=lambda: job.lines)
 
 
 def processor(brokers: str, topic: str, events: int, server_url: str, limits: Limits) -> tuple[float, float]:

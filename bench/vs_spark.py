@@ -30,44 +30,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from confluent_kafka import Producer  # noqa: E402
-
 from bench.peers.spark.environment import spark_environment  # noqa: E402
 from bench.support import systems  # noqa: E402
-from bench.support.dataset import DataSet, build  # noqa: E402
+from bench.support.dataset import DataSet, build, produce  # noqa: E402
 from bench.support.tables import Outcome, compare  # noqa: E402
 from bench.support.watch import Limits, Stalled  # noqa: E402
-from common.kafka import ensure_topic  # noqa: E402
 from devstack.services import create_database, drop_database, kafka_service, postgres_service  # noqa: E402
 from provision.run import run as provision  # noqa: E402
 from provision.settings import ProvisionSettings  # noqa: E402
 
 PARTITIONS = 4
-
-
-def produce(brokers: str, topic: str, data: DataSet) -> None:
-    """Send the data set in order, message i to partition i mod 4: every partition then covers the
-    hour evenly. (With the sticky partitioner the partitions were filled unevenly, and Spark's
-    per-trigger offset limit, shared in proportion to each partition's backlog, let them drift
-    apart in event time, so its watermark dropped on-time events of the lagging ones.)"""
-    ensure_topic(brokers, topic, PARTITIONS)
-    producer = Producer({"bootstrap.servers": brokers, "acks": "all", "enable.idempotence": True, "linger.ms": 20,
-                         "batch.size": 1_000_000, "compression.type": "lz4", "queue.buffering.max.messages": 1_000_000})
-    sent = 0
-    for chunk in data.chunks:
-        for value in chunk:
-            while True:
-                try:
-                    producer.produce(topic, value, partition=sent % PARTITIONS)
-                    break
-                except BufferError:
-                    producer.poll(0.05)
-            sent += 1
-        producer.poll(0)
-    if producer.flush(120) != 0:
-        raise SystemExit(f"vs_spark: {producer.flush(0)} messages not delivered to {topic}")
-    print(f"  produced {sent:,} events ({data.late.height:,} of them late), round robin over {PARTITIONS} partitions",
-          flush=True)
 
 
 def describe(name: str, out: Outcome) -> str:
@@ -95,7 +67,8 @@ def one_round(args: argparse.Namespace, brokers: str, server: str, topic: str, d
             "ours": lambda: systems.ours_batch(hour, urls["ours"], folders["ours"], limits),
         }
         order = [first, "ours" if first == "spark" else "spark"]
-        result: dict[str, object] = {}
+        result: dict[str, object] = {"bare_s": systems.baseline("bare", brokers, topic, data.events, limits)}
+        print(f"  bare consumer (confluent-kafka + orjson, this machine's ceiling): {result['bare_s']:.1f}s", flush=True)
         for name in order:
             result[f"{name}_stream"] = run = stream[name]()
             first_row = "never" if run.first_row_s is None else f"{run.first_row_s:.1f}s"
@@ -142,7 +115,7 @@ def main() -> None:
         brokers, _ = stack.enter_context(kafka_service())
         server, _ = stack.enter_context(postgres_service())
         topic = f"vs-spark-{os.getpid()}"
-        produce(brokers, topic, data)
+        produce(brokers, topic, data, PARTITIONS)
         users = data.write_users(work / "users.csv")
         for r in range(args.repeat):
             print(f"round {r + 1} (load {os.getloadavg()[0]:.2f})", flush=True)
@@ -159,6 +132,7 @@ def report(args: argparse.Namespace, data: DataSet, rounds: list[dict[str, objec
         return statistics.median(getattr(r[key], field) or 0.0 for r in rounds)
 
     spark_eps, ours_eps = data.events / med("spark_stream", "seconds"), data.events / med("ours_stream", "seconds")
+    bare_eps = data.events / statistics.median(float(r["bare_s"]) for r in rounds)  # type: ignore[arg-type]
     spark_rss = max(max(r["spark_stream"].rss_mb, r["spark_batch"].rss_mb) for r in rounds)  # type: ignore[attr-defined]
     ours_rss = max(max(r["ours_stream"].rss_mb, r["ours_batch"].rss_mb) for r in rounds)  # type: ignore[attr-defined]
     spark_exact = all(r["spark_outcome"].exact for r in rounds)  # type: ignore[attr-defined]
@@ -166,7 +140,9 @@ def report(args: argparse.Namespace, data: DataSet, rounds: list[dict[str, objec
     print(f"medians of {len(rounds)}: streaming spark {med('spark_stream', 'seconds'):.1f}s ({spark_eps:,.0f} events/s, "
           f"first row {med('spark_stream', 'first_row_s'):.1f}s), ours {med('ours_stream', 'seconds'):.1f}s "
           f"({ours_eps:,.0f} events/s, first row {med('ours_stream', 'first_row_s'):.1f}s); batch spark "
-          f"{med('spark_batch', 'seconds'):.1f}s, ours {med('ours_batch', 'seconds'):.1f}s")
+          f"{med('spark_batch', 'seconds'):.1f}s, ours {med('ours_batch', 'seconds'):.1f}s; "
+          f"bare consumer {bare_eps:,.0f} events/s (ours at {ours_eps / bare_eps:.2f} of it, "
+          f"Spark at {spark_eps / bare_eps:.2f})")
     print(f"vs_spark: stream_ratio={ours_eps / spark_eps:.2f} "
           f"batch_ratio={med('spark_batch', 'seconds') / med('ours_batch', 'seconds'):.2f} "
           f"spark_exact={'yes' if spark_exact else 'no'} ours_exact={'yes' if ours_exact else 'no'} "

@@ -20,8 +20,10 @@ from pathlib import Path
 
 import orjson
 import polars as pl
+from confluent_kafka import Producer
 
 from common import schema
+from common.kafka import ensure_topic
 from simulator.events import Event, encode
 from simulator.load import LoadShape, load_messages
 
@@ -115,3 +117,28 @@ def _with_answer(chunks: list[list[bytes]], hour: datetime, late: pl.DataFrame) 
                   .select("email", pl.col("value").alias("usage"), "quota", "timestamp"))
     return DataSet(hour, chunks, sum(len(c) for c in chunks), users, late.with_columns(to_time),
                    bytes_rows, hourly_rows, quota_rows)
+
+
+def produce(brokers: str, topic: str, data: DataSet, partitions: int) -> None:
+    """Send the data set in order, message i to partition i mod ``partitions``: every partition then covers the
+    hour evenly. (With the sticky partitioner the partitions were filled unevenly, and Spark's
+    per-trigger offset limit, shared in proportion to each partition's backlog, let them drift
+    apart in event time, so its watermark dropped on-time events of the lagging ones.)"""
+    ensure_topic(brokers, topic, partitions)
+    producer = Producer({"bootstrap.servers": brokers, "acks": "all", "enable.idempotence": True, "linger.ms": 20,
+                         "batch.size": 1_000_000, "compression.type": "lz4", "queue.buffering.max.messages": 1_000_000})
+    sent = 0
+    for chunk in data.chunks:
+        for value in chunk:
+            while True:
+                try:
+                    producer.produce(topic, value, partition=sent % partitions)
+                    break
+                except BufferError:
+                    producer.poll(0.05)
+            sent += 1
+        producer.poll(0)
+    if producer.flush(120) != 0:
+        raise SystemExit(f"vs_spark: {producer.flush(0)} messages not delivered to {topic}")
+    print(f"  produced {sent:,} events ({data.late.height:,} of them late), round robin over {partitions} partitions",
+          flush=True)

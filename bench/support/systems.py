@@ -40,6 +40,16 @@ def jdbc_url(url: str) -> str:
     return f"jdbc:postgresql://{parts.hostname}:{parts.port}{parts.path}?user={parts.username}"
 
 
+def baseline(kind: str, brokers: str, topic: str, events: int, limits: Limits, url: str | None = None) -> float:
+    """Seconds from spawn to exit of one baseline consumer; it fails if its count stops moving."""
+    cmd = [sys.executable, str(ROOT / "bench" / "baselines.py"), kind, "--brokers", brokers,
+           "--topic", topic, "--events", str(events)] + (["--database-url", url] if url else [])
+    job = Watched(cmd, f"{kind} baseline", limits)
+    counted = "messages on the repartition topics" if kind == "quix-idiomatic" else "messages"
+    target = events * 3 if kind == "quix-idiomatic" else events
+    return job.wait(f"{target:,} {counted} counted", progress=lambda: job.lines)
+
+
 def spark_streaming(env: environment.SparkEnvironment, brokers: str, topic: str, url: str, work: Path,
                     max_offsets: int, memory: str, limits: Limits) -> Run:
     cmd = [str(env.python), str(SPARK / "streaming_job.py"), "--brokers", brokers, "--topic", topic,
