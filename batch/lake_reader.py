@@ -7,6 +7,7 @@ are files the speed layer is still writing and are skipped.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,9 +25,9 @@ from .hours import label
 from .key_sums import KEYS, KeySums
 from .lake_check import COLUMNS, check_file, one_line
 
-# Two readers: pyarrow's decoding and Polars' group-bys release the GIL, and this job runs on
-# 2-core machines; more threads only add contention (measured: see BENCHMARKS.md).
-READERS = 2
+# One reader thread per core: pyarrow's decoding and Polars' group-bys release the GIL. The entry
+# point gives Polars a single thread of its own (batch/__main__.py), so they do not contend.
+READERS = max(2, os.cpu_count() or 2)
 
 
 @dataclass(frozen=True)
