@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import ast
 import inspect
 from pathlib import Path
 
 from quixstreams import Application
 
+from ...helpers import imported_modules
+
 ROOT = Path(__file__).resolve().parents[3]
 PACKAGES = ("common", "devstack", "provision", "simulator", "processor", "batch", "serving")
-
-
-def imported_modules(path: Path) -> set[str]:
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-    return found
 
 
 def test_quixstreams_is_imported_only_inside_the_processors_kafka_folder() -> None:
