@@ -9,6 +9,7 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_INVALID
 from confluent_kafka import TopicPartition as KafkaPartition
 from quixstreams import Application
+from quixstreams.checkpointing.exceptions import CheckpointConsumerCommitError
 from quixstreams.exceptions import PartitionAssignmentError
 from quixstreams.kafka.configuration import ConnectionConfig
 from quixstreams.sinks import BaseSink
@@ -69,3 +70,6 @@ def run_application(app: Application) -> None:
         if not isinstance(e.__cause__, PipelineError):
             raise
         raise ReplayRequired(str(e.__cause__)) from e.__cause__
+    except CheckpointConsumerCommitError as e:  # e.g. "Not coordinator" while the broker restarts
+        # Kafka's offsets are only hints: rebuild, rejoin and resume from PostgreSQL's.
+        raise ReplayRequired(f"Kafka refused the offset commit ({e}); rejoining") from e
