@@ -30,6 +30,14 @@ class UserFileError(PipelineError):
     """A user-metadata CSV file is missing or malformed."""
 
 
+class LakeUnavailable(PipelineError):
+    """DATA_DIR cannot be written (read-only, full disk): retried with backoff, nothing lost."""
+
+
+class DataRejected(PipelineError):
+    """PostgreSQL refused a value for what it is (out of range, too long), not for an outage."""
+
+
 class LakeError(PipelineError):
     """A file in the Parquet lake is unreadable or has the wrong schema."""
 

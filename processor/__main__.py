@@ -3,12 +3,15 @@
 Writes every valid event once to the Parquet lake (DATA_DIR/events, hive year/month/day/hour,
 UTC) and adds 5-minute totals per user, antenna and app to the `bytes` table, exactly once
 across crashes and restarts. Malformed messages go to KAFKA_DLQ_TOPIC. SIGTERM/SIGINT stop it
-cleanly. Metrics on METRICS_PORT (/metrics, /healthz, /ready).
+cleanly; SIGUSR1 prints every thread's stack to stderr (a stuck processor explains itself).
+Metrics on METRICS_PORT (/metrics, /healthz, /ready).
 """
 
 from __future__ import annotations
 
 import argparse
+import faulthandler
+import signal
 from collections.abc import Sequence
 
 from common.cli import parse_settings, run_main
@@ -20,7 +23,9 @@ from .settings import ProcessorSettings
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m processor", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    run(parse_settings(parser, ProcessorSettings, argv))
+    settings = parse_settings(parser, ProcessorSettings, argv)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    run(settings)
     return 0
 
 

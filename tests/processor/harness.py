@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,9 +46,11 @@ def make_events(count: int, seed: int, hours: int = 3) -> list[dict[str, object]
     return events
 
 
-def produce(brokers: str, topic: str, values: list[bytes], partitions: int, rate: float | None = None) -> None:
+def produce(brokers: str, topic: str, values: Sequence[bytes | None], partitions: int, rate: float | None = None,
+            max_bytes: int = 1 << 20) -> None:
     """Unkeyed messages, spread round-robin over the partitions, optionally at a steady rate."""
-    producer = Producer({"bootstrap.servers": brokers, "acks": "all", "enable.idempotence": True, "linger.ms": 5})
+    producer = Producer({"bootstrap.servers": brokers, "acks": "all", "enable.idempotence": True, "linger.ms": 5,
+                         "message.max.bytes": max_bytes + 4096})
     started = time.monotonic()
     for i, value in enumerate(values):
         producer.produce(topic, value=value, partition=i % partitions)
