@@ -9,15 +9,25 @@ Metrics on METRICS_PORT (/metrics, /healthz, /ready).
 
 from __future__ import annotations
 
-import argparse
-import faulthandler
 import signal
-from collections.abc import Sequence
+from typing import Any
 
-from common.cli import parse_settings, run_main
 
-from .service import run
-from .settings import ProcessorSettings
+def _stop_while_starting(*_: Any) -> None:
+    raise SystemExit(0)
+
+
+# Before the heavy imports: a SIGTERM during start-up is a clean stop, not a kill (Quix takes over later).
+signal.signal(signal.SIGTERM, _stop_while_starting)
+
+import argparse  # noqa: E402
+import faulthandler  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+
+from common.cli import parse_settings, run_main  # noqa: E402
+
+from .service import run  # noqa: E402
+from .settings import ProcessorSettings  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> int:
