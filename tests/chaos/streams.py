@@ -21,19 +21,32 @@ class Stream(threading.Thread):
         super().__init__(daemon=True)
         self._p, self._values, self._rate = p, values, rate
         self._hurry = threading.Event()
+        self.error: BaseException | None = None
 
     def run(self) -> None:
-        for start in range(0, len(self._values), self.CHUNK):
-            if self._hurry.is_set():
-                self._send(self._values[start:], None)
-                return
-            self._send(self._values[start:start + self.CHUNK], self._rate)
+        try:
+            for start in range(0, len(self._values), self.CHUNK):
+                if self._hurry.is_set():
+                    self._send(self._values[start:], None)
+                    return
+                self._send(self._values[start:start + self.CHUNK], self._rate)
+        except BaseException as e:  # noqa: BLE001 - reported by finish_producing, in the test's thread
+            self.error = e
 
     def _send(self, values: list[bytes | None], rate: float | None) -> None:
-        produce(self._p.brokers, self._p.topic, values, PARTITIONS, rate, max_bytes=TOPIC_MAX_BYTES)
+        # Delivered within 5 minutes: a broker killed by a test takes a while to recover its log.
+        produce(self._p.brokers, self._p.topic, values, PARTITIONS, rate, max_bytes=TOPIC_MAX_BYTES,
+                deliver_within=300)
 
     def hurry(self) -> None:
         self._hurry.set()
+
+    def finish_producing(self) -> None:
+        """Produce the rest flat out and wait; every value was acknowledged by the broker, or this raises."""
+        self.hurry()
+        self.join()
+        if self.error is not None:
+            raise AssertionError("the test's producer failed: the oracle's events were not all produced") from self.error
 
 
 def produce_in_background(p: Pipeline, values: list[bytes | None], rate: float) -> Stream:

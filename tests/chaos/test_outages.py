@@ -39,7 +39,7 @@ def outage(p: Pipeline, scenario: str, events: int, rate: float, seed: int,
         assert run.proc is not None and run.proc.poll() is None, f"the processor died during the outage: {p.log}"
     finally:
         up(run)
-    producer.join()
+    producer.finish_producing()
     finish(p, run)
     check_speed_layer(figures, p.url, p.data, valid)
     check_dead_letters(figures, p.brokers, p.topic + "-dlq", malformed)

@@ -58,8 +58,7 @@ def test_a_killed_member_and_a_frozen_zombie_lose_and_double_nothing(chaos_pipel
     wait_for(lambda: "rejoining" in logs[1].read_text() or len(assignments(logs[1])) > before,
              "the zombie noticing it was replaced, and rejoining")
     assert producer.is_alive(), "production ended before the zombie woke up: slow the producer down"
-    producer.hurry()
-    producer.join()
+    producer.finish_producing()
     assert zombie.proc.poll() is None and again.proc is not None and again.proc.poll() is None, logs
     finish(p, again, zombie)
     check_speed_layer(figures, p.url, p.data, valid)

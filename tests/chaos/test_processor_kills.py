@@ -31,8 +31,7 @@ def test_six_sigkills_during_a_hostile_stream_lose_and_double_nothing(chaos_pipe
         run.kill()
         figures.runs, figures.disruptions = figures.runs + 1, figures.disruptions + 1
     assert producer.is_alive(), "production ended before the last kill: slow the producer down"
-    producer.hurry()
-    producer.join()
+    producer.finish_producing()
     last = ProcessorRun(p.env, p.log).start()
     figures.runs += 1
     finish(p, last)

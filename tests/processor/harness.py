@@ -47,8 +47,9 @@ def make_events(count: int, seed: int, hours: int = 3) -> list[dict[str, object]
 
 
 def produce(brokers: str, topic: str, values: Sequence[bytes | None], partitions: int, rate: float | None = None,
-            max_bytes: int = 1 << 20) -> None:
-    """Unkeyed messages, spread round-robin over the partitions, optionally at a steady rate."""
+            max_bytes: int = 1 << 20, deliver_within: float = 30) -> None:
+    """Unkeyed messages, spread round-robin over the partitions, optionally at a steady rate; every one
+    acknowledged within ``deliver_within`` seconds (longer when a test takes the broker away)."""
     producer = Producer({"bootstrap.servers": brokers, "acks": "all", "enable.idempotence": True, "linger.ms": 5,
                          "message.max.bytes": max_bytes + 4096})
     started = time.monotonic()
@@ -57,7 +58,7 @@ def produce(brokers: str, topic: str, values: Sequence[bytes | None], partitions
         if rate and i % 100 == 0:
             producer.poll(0)
             time.sleep(max(0.0, i / rate - (time.monotonic() - started)))
-    assert producer.flush(30) == 0
+    assert producer.flush(deliver_within) == 0
 
 
 def encode(event: dict[str, object]) -> bytes:
