@@ -51,7 +51,7 @@ def consume(settings: ProcessorSettings, new_sink: Callable[[], SpeedLayerSink],
             log.warning("%s; retrying", e)
             stopping.watch()
             if isinstance(e.__cause__, LakeUnavailable):
-                wait_until_writable(settings.tmp_dir, backoff, stopping)
+                wait_until_writable(e.__cause__.folder or settings.tmp_dir, backoff, stopping)
             else:
                 wait_for_database(settings.database, backoff, stopping)
             continue

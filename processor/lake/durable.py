@@ -24,7 +24,7 @@ def file_system(folder: Path) -> Iterator[None]:
         yield
     except OSError as e:
         where = e.filename or folder
-        raise LakeUnavailable(f"cannot write {where}: {e.strerror or e}") from e
+        raise LakeUnavailable(f"cannot write {where}: {e.strerror or e}", folder) from e
 
 
 def fsync_dir(folder: Path) -> None:
