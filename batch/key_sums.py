@@ -19,8 +19,10 @@ import polars as pl
 import pyarrow as pa
 
 from common import schema
+from common.errors import LakeError
 
 KEYS = tuple(schema.METRIC_TYPES)  # id, antenna_id, app: the fields summed over
+MAX_BIGINT = 2**63 - 1
 SUMS_SCHEMA = pl.Schema({"id": pl.String(), "value": pl.Int64(), "events": pl.Int64()})
 _COMPACT_ROWS = 2_000_000  # merge partial sums once this many rows are pending: bounded memory
 
@@ -33,6 +35,14 @@ def _codes(column: pa.Array) -> tuple[pl.Series, pl.Series]:
     return pl.Series(values=column.indices), names
 
 
+def _narrow(sums: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Sums computed on 128 bits back to BIGINT, or ``LakeError``: a sum never wraps silently."""
+    if sums.height and sums["value"].max() > MAX_BIGINT:  # type: ignore[operator]
+        raise LakeError(f"a sum of bytes per {key} passes {MAX_BIGINT} "
+                        "(the lake holds events the speed layer would have refused)")
+    return sums.with_columns(pl.col("value").cast(pl.Int64))
+
+
 def _sums_by_code(codes: pl.Series, sizes: pl.Series) -> pl.DataFrame:
     if codes.len() > 1 and (codes.diff() >= 0).all():
         codes = codes.set_sorted()
@@ -43,20 +53,26 @@ def _sums_by_code(codes: pl.Series, sizes: pl.Series) -> pl.DataFrame:
 def batch_sums(batch: pa.RecordBatch) -> list[pl.DataFrame]:
     """One batch of events (id, antenna_id, bytes, app) -> per key, (id = key, value, events)."""
     sizes = pl.Series(values=batch.column("bytes")).cast(pl.Int64)
+    # Polars wraps int64 sums: when the batch could pass BIGINT at all, sum on 128 bits and check.
+    wide = sizes.len() > 0 and int(sizes.max()) * sizes.len() > MAX_BIGINT  # type: ignore[arg-type]
+    if wide:
+        sizes = sizes.cast(pl.Int128)
     out = []
     for key in KEYS:
         codes, names = _codes(batch.column(key))
         sums = _sums_by_code(codes, sizes)
-        out.append(sums.select(names.gather(sums["code"]).alias("id"), "value", "events"))
+        sums = sums.select(names.gather(sums["code"]).alias("id"), "value", "events")
+        out.append(_narrow(sums, key) if wide else sums)
     return out
 
 
-def merge(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
-    """Partial sums of one key merged into one row per key."""
+def merge(parts: Iterable[pl.DataFrame], key: str = "key") -> pl.DataFrame:
+    """Partial sums of one key merged into one row per key (on 128 bits: checked, never wrapped)."""
     frames = list(parts)
     if not frames:
         return SUMS_SCHEMA.to_frame()
-    return pl.concat(frames).group_by("id").agg(pl.col("value").sum(), pl.col("events").sum())
+    merged = pl.concat(frames).group_by("id").agg(pl.col("value").cast(pl.Int128).sum(), pl.col("events").sum())
+    return _narrow(merged, key)
 
 
 class KeySums:
@@ -71,7 +87,7 @@ class KeySums:
             parts.append(sums)
             self._pending += sums.height
         if self._pending > _COMPACT_ROWS:
-            self._parts = [[merge(parts)] for parts in self._parts]
+            self._parts = [[merge(parts, key)] for key, parts in zip(KEYS, self._parts, strict=True)]
             self._pending = sum(parts[0].height for parts in self._parts)
 
     def extend(self, other: KeySums) -> None:
@@ -82,7 +98,7 @@ class KeySums:
 
     def totals(self) -> list[pl.DataFrame]:
         """Per key (id, antenna_id, app): one row per distinct value with its bytes and events."""
-        return [merge(parts) for parts in self._parts]
+        return [merge(parts, key) for key, parts in zip(KEYS, self._parts, strict=True)]
 
 
 def key_sums(batches: Iterable[pa.RecordBatch]) -> list[pl.DataFrame]:

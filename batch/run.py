@@ -30,28 +30,29 @@ from .log_lines import hour_line, progress, summary_line
 from .reconcile import differences
 from .results import HourResult, RunSummary
 from .settings import BatchSettings
-from .store import database_errors, read_user_quotas, replace_hour, speed_totals
+from .store import database_errors, hour_lock, read_user_quotas, replace_hour, speed_totals
 
 log = logging.getLogger("batch")
 
 
 def process_hour(conn: psycopg.Connection[Any], lake: Path, hour: datetime, users: pl.DataFrame) -> HourResult:
-    """Process one hour; an hour without files or events writes nothing."""
-    started = datetime.now(UTC)
-    files = list_hour(lake, hour)
-    if not files.files or check_hour(files) == 0:
-        return HourResult(hour, written=False, files=len(files.files))
-    try:
-        totals = hour_totals(read_sums(files), users, hour)
-    except (pl.exceptions.PolarsError, pa.ArrowException, OSError) as e:
-        raise locate_failure(files, e) from e
-    diff = differences(totals.bytes_by_type, speed_totals(conn, hour))
-    result = HourResult(
-        hour, written=True, fingerprint=files.fingerprint, files=len(files.files), events=totals.events,
-        unknown_user_events=totals.unknown_user_events, bytes_hourly_rows=totals.bytes_hourly.height,
-        quota_rows=totals.quota_violations.height, batch_bytes=totals.total_bytes,
-        differences=diff, started_at=started)
-    return replace_hour(conn, totals, result)
+    """Process one hour under its lock; an hour without files or events writes nothing."""
+    with hour_lock(conn, hour):
+        started = datetime.now(UTC)
+        files = list_hour(lake, hour)
+        if not files.files or check_hour(files) == 0:
+            return HourResult(hour, written=False, files=len(files.files))
+        try:
+            totals = hour_totals(read_sums(files), users, hour)
+        except (pl.exceptions.PolarsError, pa.ArrowException, OSError) as e:
+            raise locate_failure(files, e) from e
+        diff = differences(totals.bytes_by_type, speed_totals(conn, hour))
+        result = HourResult(
+            hour, written=True, fingerprint=files.fingerprint, files=len(files.files), events=totals.events,
+            unknown_user_events=totals.unknown_user_events, bytes_hourly_rows=totals.bytes_hourly.height,
+            quota_rows=totals.quota_violations.height, batch_bytes=totals.total_bytes,
+            differences=diff, started_at=started)
+        return replace_hour(conn, totals, result)
 
 
 def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:

@@ -23,7 +23,7 @@ from .aggregate import USERS_SCHEMA, HourTotals
 from .hours import HOUR, naive
 from .results import HourResult
 
-_LOCK_KEY = 0x62617463  # advisory lock class of the batch job; the second key is the hour
+HOUR_LOCK = 0x62617463  # advisory lock class of the batch job; the second key is the hour
 
 
 @contextmanager
@@ -39,6 +39,22 @@ def database_errors(where: str) -> Iterator[None]:
                           "after `python -m provision`") from e
     except (psycopg.OperationalError, psycopg.errors.IdleInTransactionSessionTimeout) as e:
         raise DatabaseUnavailable(f"PostgreSQL at {where} failed: {reason(e)}") from e
+
+
+@contextmanager
+def hour_lock(conn: psycopg.Connection[Any], hour: datetime) -> Iterator[None]:
+    """Hold the hour's lock from before its files are listed until its rows are committed.
+
+    Two runs of one hour queue here, so the last commit always comes from the newest file list.
+    A session lock, not a transaction: reading the files keeps no transaction open.
+    """
+    key = (HOUR_LOCK, int(hour.timestamp()) // 3600)
+    conn.execute("SELECT pg_advisory_lock(%s, %s)", key)
+    try:
+        yield
+    finally:
+        if not conn.broken:
+            conn.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 
 
 def read_user_quotas(conn: psycopg.Connection[Any]) -> pl.DataFrame:
@@ -67,12 +83,11 @@ def _copy(conn: psycopg.Connection[Any], table: str, frame: pl.DataFrame) -> Non
 def replace_hour(conn: psycopg.Connection[Any], totals: HourTotals, result: HourResult) -> HourResult:
     """Delete the hour's rows, copy the new ones and record the ledger row, all in one transaction.
 
-    Readers see the old hour or the new one, never a mix; two jobs on the same hour queue on an
-    advisory lock instead of interleaving. Returns ``result`` as recorded (``finished_at`` set).
+    Readers see the old hour or the new one, never a mix (the caller holds ``hour_lock``).
+    Returns ``result`` as recorded (``finished_at`` set).
     """
     at = naive(totals.hour)
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_KEY, int(totals.hour.timestamp()) // 3600))
         for table in (schema.BYTES_HOURLY_TABLE, schema.USER_QUOTA_TABLE):
             conn.execute(sql.SQL("DELETE FROM {} WHERE timestamp = %s").format(sql.Identifier(table)), (at,))
         _copy(conn, schema.BYTES_HOURLY_TABLE, totals.bytes_hourly)

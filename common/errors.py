@@ -5,6 +5,8 @@ Entrypoints turn any ``PipelineError`` into a single log line and an exit code.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class PipelineError(Exception):
     """Root of every error this project raises on purpose."""
@@ -28,6 +30,18 @@ class BrokerUnavailable(PipelineError):
 
 class UserFileError(PipelineError):
     """A user-metadata CSV file is missing or malformed."""
+
+
+class LakeUnavailable(PipelineError):
+    """DATA_DIR cannot be written (read-only, full disk): retried with backoff, nothing lost."""
+
+    def __init__(self, message: str, folder: Path | None = None) -> None:
+        super().__init__(message)
+        self.folder = folder  # where a write failed: the folder to probe before trying again
+
+
+class DataRejected(PipelineError):
+    """PostgreSQL refused a value for what it is (out of range, too long), not for an outage."""
 
 
 class LakeError(PipelineError):

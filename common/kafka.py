@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 from pydantic import SecretStr
 
 from .errors import BrokerUnavailable
@@ -103,6 +103,17 @@ def ensure_topic(kafka: KafkaConfig | str, topic: str, partitions: int, timeout:
                 raise BrokerUnavailable(f"cannot create topic {topic!r} on {kafka_config(kafka).brokers}: {e}") from e
         return partitions
     return len(existing[topic].partitions)
+
+
+def max_message_bytes(kafka: KafkaConfig | str, topic: str, timeout: float = 10.0) -> int:
+    """The largest record batch ``topic`` accepts (its ``max.message.bytes``)."""
+    resource, client = ConfigResource(ResourceType.TOPIC, topic), admin(kafka)  # the client must outlive the call
+    try:
+        configs = client.describe_configs([resource])[resource].result(timeout)
+    except KafkaException as e:
+        raise BrokerUnavailable(f"cannot read the configuration of topic {topic!r} on "
+                                f"{kafka_config(kafka).describe()}: {e}") from e
+    return int(configs["max.message.bytes"].value)
 
 
 def end_offsets(kafka: KafkaConfig | str, topic: str, timeout: float = 10.0) -> dict[int, int]:

@@ -150,6 +150,12 @@ class KafkaBroker:
             terminate(int(self.pid_file.read_text()), grace=30)
             self.pid_file.unlink(missing_ok=True)
 
+    def kill(self) -> None:
+        """SIGKILL the broker, as a crash would stop it (no controlled shutdown)."""
+        if self.pid_file.exists():
+            terminate(int(self.pid_file.read_text()), grace=0)
+            self.pid_file.unlink(missing_ok=True)
+
 
 def default_cache_dir() -> Path:
     """Where fetched jars are kept between runs (``$XDG_CACHE_HOME`` or ``~/.cache``)."""

@@ -23,13 +23,17 @@ def alive(pid: int) -> bool:
 
 
 def terminate(pid: int, grace: float = 20.0) -> None:
-    """Ask ``pid`` to stop, and kill it if it is still there after ``grace`` seconds."""
+    """Ask ``pid`` to stop, and kill it if it is still there after ``grace`` seconds (0: kill at once)."""
     if not alive(pid):
         return
-    os.kill(pid, signal.SIGTERM)
+    if grace > 0:
+        os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         if not alive(pid):
             return
         time.sleep(0.1)
     os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)

@@ -3,24 +3,39 @@
 Writes every valid event once to the Parquet lake (DATA_DIR/events, hive year/month/day/hour,
 UTC) and adds 5-minute totals per user, antenna and app to the `bytes` table, exactly once
 across crashes and restarts. Malformed messages go to KAFKA_DLQ_TOPIC. SIGTERM/SIGINT stop it
-cleanly. Metrics on METRICS_PORT (/metrics, /healthz, /ready).
+cleanly; SIGUSR1 prints every thread's stack to stderr (a stuck processor explains itself).
+Metrics on METRICS_PORT (/metrics, /healthz, /ready).
 """
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Sequence
+import signal
+from typing import Any
 
-from common.cli import parse_settings, run_main
 
-from .service import run
-from .settings import ProcessorSettings
+def _stop_while_starting(*_: Any) -> None:
+    raise SystemExit(0)
+
+
+# Before the heavy imports: a SIGTERM during start-up is a clean stop, not a kill (Quix takes over later).
+signal.signal(signal.SIGTERM, _stop_while_starting)
+
+import argparse  # noqa: E402
+import faulthandler  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+
+from common.cli import parse_settings, run_main  # noqa: E402
+
+from .service import run  # noqa: E402
+from .settings import ProcessorSettings  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m processor", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    run(parse_settings(parser, ProcessorSettings, argv))
+    settings = parse_settings(parser, ProcessorSettings, argv)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    run(settings)
     return 0
 
 

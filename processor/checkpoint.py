@@ -1,11 +1,12 @@
 """Applying one checkpoint exactly once: every partition's batch in one PostgreSQL transaction.
 
 Inside the transaction, partition by partition (in order, holding each partition's row lock):
-discard uncommitted staging files -> skip offsets below ``next_offset`` -> parse -> stage valid
-events (durable file). Then dead letters are acknowledged by Kafka, the checkpoint's 5-minute totals
-are added in one upsert, every offset advances, and COMMIT makes all of it count at once. A crash
-anywhere before COMMIT leaves nothing the next owner will count twice. After COMMIT, the publish
-schedule moves partitions that are due into the lake.
+discard uncommitted staging files -> skip offsets below ``next_offset`` -> parse against the
+contract. Then the checkpoint's 5-minute totals are added (``admission.admit``: an event PostgreSQL
+refuses becomes a dead letter, never the checkpoint's failure), each partition's admitted events are
+staged (durable file), dead letters are acknowledged by Kafka, every offset advances, and COMMIT
+makes all of it count at once. A crash anywhere before COMMIT leaves nothing the next owner will
+count twice. After COMMIT, the publish schedule moves partitions that are due into the lake.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from bisect import bisect_left
 from typing import Any
 
 import psycopg
-import pyarrow as pa
 
+from .admission import admit
 from .events.parse import Parsed, parse_batch
-from .events.windows import count_late, window_totals
+from .events.windows import count_late
 from .kafka.dead_letters import DeadLetters
 from .lake.schedule import PublishSchedule
 from .lake.staging import StagingRoot
@@ -26,7 +27,6 @@ from .metrics import Metrics
 from .ownership import take_partition
 from .postgres.connection import ReconnectingConnection
 from .postgres.offsets import advance
-from .postgres.totals import add_totals
 from .records import Checkpoint, TopicPartition
 
 
@@ -34,8 +34,8 @@ class CheckpointApplier:
     """Applies the batches of a checkpoint, then lets the publish schedule move due partitions."""
 
     def __init__(self, *, database: ReconnectingConnection, staging: StagingRoot, dead_letters: DeadLetters,
-                 metrics: Metrics, schedule: PublishSchedule) -> None:
-        self._db, self._staging = database, staging
+                 metrics: Metrics, schedule: PublishSchedule, max_event_bytes: int) -> None:
+        self._db, self._staging, self._max_event_bytes = database, staging, max_event_bytes
         self._dlq, self._metrics, self._schedule = dead_letters, metrics, schedule
         self._newest: dict[TopicPartition, int | None] = {}
 
@@ -57,22 +57,20 @@ class CheckpointApplier:
 
     def _apply(self, conn: psycopg.Connection[Any], checkpoint: Checkpoint) -> dict[TopicPartition, Parsed]:
         parsed: dict[TopicPartition, Parsed] = {}
-        ends: dict[TopicPartition, int] = {}
+        areas = {}
         for tp, batch in sorted(checkpoint.items()):
-            area, next_offset = take_partition(conn, self._staging, tp)
+            areas[tp], next_offset = take_partition(conn, self._staging, tp)
             start = bisect_left(batch.offsets, next_offset)
             self._metrics.replayed.inc(start)
-            if start == len(batch.offsets):
-                continue
-            p = parse_batch(batch.values[start:], batch.offsets[start:])
-            if p.events.num_rows:
-                area.stage(p.offsets[0], p.offsets[-1], p.events)
-            self._dlq.produce(tp, p.rejects)
-            parsed[tp] = p
-            ends[tp] = batch.offsets[-1] + 1
-        self._dlq.flush()
+            if start < len(batch.offsets):
+                parsed[tp] = parse_batch(batch.values[start:], batch.offsets[start:], self._max_event_bytes)
         if parsed:
-            add_totals(conn, window_totals(pa.concat_tables([p.events for p in parsed.values()])))
-        for tp, end in ends.items():
-            advance(conn, tp, end)
+            parsed = admit(conn, parsed)
+        for tp, p in parsed.items():
+            if p.events.num_rows:
+                areas[tp].stage(p.offsets[0], p.offsets[-1], p.events)
+            self._dlq.produce(tp, p.rejects)
+        self._dlq.flush()
+        for tp in parsed:
+            advance(conn, tp, checkpoint[tp].offsets[-1] + 1)
         return parsed

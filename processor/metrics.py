@@ -32,12 +32,22 @@ class Metrics:
                                             "Time to apply one checkpoint (every partition, one transaction)", registry=r)
         self.commit_seconds = Histogram("processor_commit_seconds", "Time of the PostgreSQL commit", registry=r)
         self.lag = Gauge("processor_consumer_lag", "Consumer lag in messages", ["topic", "partition"], registry=r)
+        self.offset_gaps = Counter("processor_offset_gap_messages",
+                                   "Messages between PostgreSQL's next offset and the first Kafka still holds (lost)",
+                                   ["topic", "partition"], registry=r)
         self._ready = Gauge("processor_ready", "1 when the processor is consuming and its sinks are healthy", registry=r)
+        self._parts: dict[str, bool] = {"consuming": False}
         self.is_ready = False
 
-    def set_ready(self, ready: bool) -> None:
-        self.is_ready = ready
-        self._ready.set(1 if ready else 0)
+    def count_gap(self, tp: tuple[str, int], messages: int) -> None:
+        """Messages of ``tp`` that Kafka no longer holds (or that will be taken for applied ones)."""
+        self.offset_gaps.labels(tp[0], str(tp[1])).inc(messages)
+
+    def set_ready(self, ready: bool, part: str = "consuming") -> None:
+        """Readiness of one part (``consuming``, ``lake``); the processor is ready when every part is."""
+        self._parts[part] = ready
+        self.is_ready = all(self._parts.values())
+        self._ready.set(1 if self.is_ready else 0)
 
     def on_stats(self, stats_json: str) -> None:
         """librdkafka statistics callback: per-partition consumer lag."""

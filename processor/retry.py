@@ -1,10 +1,16 @@
-"""Waiting out an outage: exponential backoff, interruptible by SIGTERM/SIGINT."""
+"""Waiting out an outage: exponential backoff, interruptible by SIGTERM/SIGINT; probing a folder."""
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import threading
+import uuid
+from pathlib import Path
 from typing import Any
+
+log = logging.getLogger("processor")
 
 
 class Backoff:
@@ -17,6 +23,10 @@ class Backoff:
         delay, self._next = self._next, min(self._next * 2, self.maximum)
         return delay
 
+    def reset(self) -> None:
+        """Start again from 0.5 s (the outage is over)."""
+        self._next = 0.5
+
 
 class Stopping(threading.Event):
     """Set by SIGTERM/SIGINT while the processor waits between two attempts."""
@@ -28,3 +38,18 @@ class Stopping(threading.Event):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+
+
+def wait_until_writable(folder: Path, backoff: Backoff, stopping: Stopping) -> None:
+    """Sleep with backoff until a file can be written in ``folder`` again (or a stop is asked)."""
+    while not stopping.wait(backoff.next()):
+        probe = folder / f".probe-{uuid.uuid4().hex}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(probe, "wb") as f:
+                f.write(b"probe")
+                os.fsync(f.fileno())
+            probe.unlink()
+            return
+        except OSError as e:
+            log.debug("%s still not writable: %s", folder, e)

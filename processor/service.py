@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from functools import partial
 
 import pyarrow as pa
 
-from common.errors import DatabaseUnavailable, ReplayRequired
-from common.kafka import CONSUMER_TUNING, ensure_topic
+from common.errors import DatabaseUnavailable, LakeUnavailable, ReplayRequired
+from common.kafka import CONSUMER_TUNING, ensure_topic, max_message_bytes
 
 from .checkpoint import CheckpointApplier
 from .kafka.application import build_application, run_application
@@ -20,9 +21,9 @@ from .lake.staging import StagingRoot
 from .metrics import Metrics, serve
 from .ownership import publish_partition
 from .postgres.connection import ReconnectingConnection
-from .postgres.offsets import resume_offsets
+from .postgres.offsets import resume_offsets, start_at
 from .postgres.startup import check_database, wait_for_database
-from .retry import Backoff, Stopping
+from .retry import Backoff, Stopping, wait_until_writable
 from .settings import ProcessorSettings
 
 log = logging.getLogger("processor")
@@ -41,12 +42,18 @@ def consume(settings: ProcessorSettings, new_sink: Callable[[], SpeedLayerSink],
                 kafka=settings.kafka, topic=settings.kafka_topic, group=settings.consumer_group,
                 auto_offset_reset=settings.auto_offset_reset, commit_interval=settings.commit_interval,
                 commit_every=settings.commit_every, state_dir=str(settings.state_dir),
-                consumer_config={**CONSUMER_TUNING, "statistics.interval.ms": 2000, "stats_cb": sink.metrics.on_stats},
-                resume_offsets=resume_offsets(settings.database), sink=sink))
+                consumer_config={**CONSUMER_TUNING, "statistics.interval.ms": 2000, "stats_cb": sink.metrics.on_stats,
+                                 "session.timeout.ms": settings.kafka_session_timeout_ms,
+                                 "max.poll.interval.ms": settings.kafka_max_poll_interval_ms},
+                resume_offsets=resume_offsets(settings.database), start_at=start_at(settings.database),
+                count_gap=sink.metrics.count_gap, sink=sink))
         except ReplayRequired as e:
             log.warning("%s; retrying", e)
             stopping.watch()
-            wait_for_database(settings.database, backoff, stopping)
+            if isinstance(e.__cause__, LakeUnavailable):
+                wait_until_writable(e.__cause__.folder or settings.tmp_dir, backoff, stopping)
+            else:
+                wait_for_database(settings.database, backoff, stopping)
             continue
         finally:
             sink.close()  # waits for the batch in flight
@@ -66,25 +73,42 @@ def run(settings: ProcessorSettings) -> None:
         ensure_topic(settings.kafka, topic, settings.partitions)
     metrics = Metrics()
     server = serve(metrics, settings.metrics_port, settings.metrics_host) if settings.metrics_port else None
-    dead_letters = DeadLetters(kafka=settings.kafka, dlq_topic=settings.kafka_dlq_topic)
+    dead_letters = DeadLetters(kafka=settings.kafka, dlq_topic=settings.kafka_dlq_topic,
+                               max_bytes=max_message_bytes(settings.kafka, settings.kafka_dlq_topic))
     database = ReconnectingConnection(settings.database, metrics)
+    publishing = ReconnectingConnection(settings.database, metrics)  # the timer publishes on its own
     staging = StagingRoot(staged=settings.staging_dir, temp=settings.tmp_dir)
-    schedule = PublishSchedule(publish=partial(publish_partition, database, staging, settings.lake_dir), metrics=metrics,
-                               flush_rows=settings.lake_flush_rows, flush_seconds=settings.lake_flush_seconds)
-    applier = CheckpointApplier(database=database, staging=staging, dead_letters=dead_letters,
-                                metrics=metrics, schedule=schedule)
-    backoff, stopping = Backoff(settings.retry_max_seconds), Stopping()
+    schedule = PublishSchedule(publish=partial(publish_partition, publishing, staging, settings.lake_dir),
+                               metrics=metrics, flush_rows=settings.lake_flush_rows,
+                               flush_seconds=settings.lake_flush_seconds,
+                               staged=partial(staging.partitions, settings.kafka_topic),
+                               retry_max_seconds=settings.retry_max_seconds)
+    applier = CheckpointApplier(database=database, staging=staging, dead_letters=dead_letters, metrics=metrics,
+                                schedule=schedule, max_event_bytes=settings.max_event_bytes)
+    backoff, stopping, stopped = Backoff(settings.retry_max_seconds), Stopping(), threading.Event()
+    timer = threading.Thread(target=publish_idle, args=(schedule, stopped), name="publish-timer", daemon=True)
     log.info("consuming %s as group %s; lake in %s", settings.kafka_topic, settings.consumer_group, settings.lake_dir)
     try:
+        timer.start()
         consume(settings, SpeedLayerSink.factory(applier.apply, metrics), backoff, stopping)
         metrics.set_ready(False)
+        stopped.set()
+        timer.join()
         try:
             schedule.publish_all()
             log.info("stopped cleanly: totals committed, staged events published")
-        except DatabaseUnavailable as e:
+        except (DatabaseUnavailable, LakeUnavailable) as e:
             log.warning("stopped; staged events left for the next start to publish (%s)", e)
     finally:
+        stopped.set()
         dead_letters.close()
         database.close()
+        publishing.close()
         if server is not None:
             server.shutdown()
+
+
+def publish_idle(schedule: PublishSchedule, stopped: threading.Event, every: float = 1.0) -> None:
+    """The timer: staged events reach the lake without new traffic (and after a restart on an idle topic)."""
+    while not stopped.wait(every):
+        schedule.tick()

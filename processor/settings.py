@@ -10,6 +10,8 @@ from pydantic import Field
 from common import schema
 from common.settings import DatabaseSettings, KafkaSettings, LakeSettings
 
+from .events.contract import DEFAULT_MAX_EVENT_BYTES
+
 
 class ProcessorSettings(KafkaSettings, DatabaseSettings, LakeSettings):
     """Where to read, where to write, and how often to commit and publish."""
@@ -26,6 +28,12 @@ class ProcessorSettings(KafkaSettings, DatabaseSettings, LakeSettings):
     metrics_host: str = Field("127.0.0.1", description="Address of the metrics/readiness HTTP server.")
     metrics_port: int = Field(9108, ge=0, le=65535, description="Port of /metrics, /healthz, /ready (0: off).")
     retry_max_seconds: float = Field(30.0, gt=0, description="Longest pause between retries in an outage.")
+    max_event_bytes: int = Field(DEFAULT_MAX_EVENT_BYTES, ge=0, le=2**63 - 1,
+                                 description="Largest `bytes` of a valid event; a larger one is a dead letter.")
+    kafka_session_timeout_ms: int = Field(
+        45_000, ge=1, description="A processor silent this long (no heartbeat) leaves the group.")
+    kafka_max_poll_interval_ms: int = Field(
+        300_000, ge=1, description="A processor that does not poll this long leaves the group.")
 
     @property
     def state_dir(self) -> Path:

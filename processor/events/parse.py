@@ -1,38 +1,24 @@
 """Validating raw Kafka values into an Arrow table of events, and rejects with their reasons.
 
-Pure: no I/O. A valid value is a JSON object with ``timestamp`` (int or float epoch seconds),
-``id``, ``antenna_id``, ``app`` (non-empty strings) and ``bytes`` (non-negative integer); other
-fields are ignored. Everything else becomes a ``Reject`` carrying the original bytes.
+Pure: no I/O. The contract (``contract.py``) says what a valid event is; a batch of plain valid
+events takes the vectorized path, any other batch is checked message by message. Everything that
+is not an event becomes a ``Reject`` carrying the original bytes and a category.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Annotated
 
-import msgspec
 import pyarrow as pa
-from msgspec import Meta
 
 from common.lake import EVENT_SCHEMA
 
-from .vectorized import MAX_EPOCH, decode_clean_batch, timestamps_from_seconds
+from .contract import DEFAULT_MAX_EVENT_BYTES, MAX_DEPTH, EventIn, check
+from .vectorized import decode_clean_batch, timestamps_from_seconds
 
-Timestamp = Annotated[int, Meta(ge=0, lt=MAX_EPOCH)] | Annotated[float, Meta(ge=0, lt=MAX_EPOCH)]
-Text = Annotated[str, Meta(min_length=1)]
-
-
-class EventIn(msgspec.Struct):
-    """An event as it arrives; unknown fields are ignored."""
-
-    timestamp: Timestamp
-    id: Text
-    antenna_id: Text
-    bytes: Annotated[int, Meta(ge=0, le=2**63 - 1)]
-    app: Text
-
-
-_decode = msgspec.json.Decoder(EventIn).decode
+_NOT_BRACKETS_OR_NEWLINE = bytes(b for b in range(256) if b not in b"[]{}\n")
+_MANY_BRACKETS = re.compile(rb"[^\n]{%d}" % (MAX_DEPTH + 1))  # a message with more brackets than MAX_DEPTH
 
 
 @dataclass(frozen=True)
@@ -47,54 +33,65 @@ class Reject:
 
 @dataclass(frozen=True)
 class Parsed:
-    """Valid events (``EVENT_SCHEMA``) with their offsets, and the rejects."""
+    """Valid events (``EVENT_SCHEMA``) with their offsets and raw values, and the rejects."""
 
     events: pa.Table
     offsets: list[int]
     rejects: list[Reject]
+    values: list[bytes | None]  # the raw message of each event row (for a dead letter found later)
+
+    def without(self, rows: dict[int, tuple[str, str]]) -> Parsed:
+        """These event rows moved to the rejects, ``{row: (category, reason)}``."""
+        if not rows:
+            return self
+        keep = [i for i in range(len(self.offsets)) if i not in rows]
+        moved = [Reject(self.offsets[i], self.values[i], reason, category) for i, (category, reason) in rows.items()]
+        return Parsed(self.events.take(pa.array(keep, pa.int64())), [self.offsets[i] for i in keep],
+                      sorted(self.rejects + moved, key=lambda r: r.offset), [self.values[i] for i in keep])
 
 
-def categorize(error: Exception) -> tuple[str, str]:
-    """``(category, reason)`` for a decoding error."""
-    text = str(error)
-    if not isinstance(error, msgspec.ValidationError):  # a ValidationError is also a DecodeError
-        return "not_json", text
-    if "missing required field" in text:
-        return "missing_field", text
-    if text.startswith("Expected `object`"):
-        return "not_object", text
-    if " >= " in text or " < " in text or " <= " in text:
-        return "out_of_range", text
-    return "wrong_type", text
-
-
-def _decode_one_by_one(values: list[bytes | None], offsets: list[int]) -> tuple[list[EventIn], list[int], list[Reject]]:
-    events, good, rejects = [], [], []
-    for value, offset in zip(values, offsets, strict=True):
-        try:
-            if not value:
-                raise ValueError
-            events.append(_decode(value))
-            good.append(offset)
-        except (msgspec.DecodeError, msgspec.ValidationError) as e:
-            category, reason = categorize(e)
-            rejects.append(Reject(offset, value, reason, category))
-        except ValueError:
-            rejects.append(Reject(offset, value, "empty message", "empty"))
-    return events, good, rejects
-
-
-def parse_batch(values: list[bytes | None], offsets: list[int]) -> Parsed:
-    """Decode every value; a batch of only valid, single-line objects takes the vectorized path."""
-    table = decode_clean_batch(values)
-    if table is not None:
-        return Parsed(table, offsets, [])
-    events, good, rejects = _decode_one_by_one(values, offsets)
-    table = pa.Table.from_arrays([
-        timestamps_from_seconds(pa.array([e.timestamp for e in events])) if events else pa.array([], EVENT_SCHEMA.field(0).type),
+def events_table(events: list[EventIn]) -> pa.Table:
+    """Decoded events as a table of ``EVENT_SCHEMA``, in order."""
+    seconds = pa.array([e.timestamp for e in events]) if events else pa.array([], pa.int64())
+    return pa.Table.from_arrays([
+        timestamps_from_seconds(seconds),
         pa.array([e.id for e in events], pa.string()),
         pa.array([e.antenna_id for e in events], pa.string()),
         pa.array([e.bytes for e in events], pa.int64()),
         pa.array([e.app for e in events], pa.string()),
     ], schema=EVENT_SCHEMA)
-    return Parsed(table, list(good), rejects)
+
+
+def _batch_facts(values: list[bytes | None]) -> tuple[bool, bool]:
+    """(every value is UTF-8, none has more than ``MAX_DEPTH`` brackets), each settled for the whole batch
+    at once when it holds (otherwise message by message)."""
+    present = [v for v in values if v]
+    joined = b"\n".join(present)  # a separator: no UTF-8 sequence spans two messages
+    try:
+        joined.decode("utf-8")
+        utf8 = True
+    except UnicodeDecodeError:
+        utf8 = False
+    brackets = joined.translate(None, _NOT_BRACKETS_OR_NEWLINE)
+    shallow = (brackets.count(b"\n") == len(present) - 1  # no newline inside a message: one line each
+               and _MANY_BRACKETS.search(brackets) is None)
+    return utf8, shallow
+
+
+def parse_batch(values: list[bytes | None], offsets: list[int],
+                max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> Parsed:
+    """Decode every value; a batch of only valid, single-line objects takes the vectorized path."""
+    table = decode_clean_batch(values, max_event_bytes)
+    if table is not None:
+        return Parsed(table, offsets, [], values)
+    events, good, raw, rejects = [], [], [], []
+    utf8, shallow = _batch_facts(values)
+    for value, offset in zip(values, offsets, strict=True):
+        result = check(value, max_event_bytes, utf8_known=utf8, shallow_known=shallow)
+        if isinstance(result, EventIn):
+            events.append(result)
+            good.append(offset)
+            raw.append(value)
+        else:
+            rejects.append(Reject(offset, value, result[1], result[0]))
+    return Parsed(events_table(events), good, rejects, raw)

@@ -3,8 +3,9 @@
 Arrow's JSON reader parses the newline-joined batch in C++ with the schema below and strict types
 (a string, boolean or fraction where a number belongs is an error, not a coercion). It is only
 trusted where row *i* is provably message *i*: no message is empty or contains a newline, each
-starts with ``{`` and ends with ``}``, and the row count equals the message count. Anything else,
-including any invalid value, returns ``None`` and the batch is decoded message by message.
+starts with ``{`` and ends with ``}``, and the row count equals the message count. Every rule of
+the contract (``contract.py``) is then checked on whole columns. A batch that breaks any of them
+returns ``None`` and is decoded message by message, where each message gets its category.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import pyarrow.json as pj
 
 from common.lake import EVENT_SCHEMA
 
+from .contract import FIELDS, MAX_EPOCH, MAX_TEXT, TEXT_FIELDS, too_deep
+
 # The lake's schema, with timestamps read as seconds (integer or fraction) and converted after.
 _SCHEMA = EVENT_SCHEMA.set(0, pa.field("timestamp", pa.float64()))
 _PARSE = pj.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore")
 _READ = pj.ReadOptions(use_threads=False, block_size=8 << 20)
-MAX_EPOCH = 253_402_300_800  # 10000-01-01: beyond it a timestamp cannot be a date
 
 
 def timestamps_from_seconds(seconds: pa.Array) -> pa.Array:
@@ -45,25 +47,50 @@ def _aligned(values: list[bytes | None]) -> bytes | None:
     return joined
 
 
-def _valid(table: pa.Table) -> bool:
+def _plain(values: list[bytes], joined: bytes) -> bool:
+    """Valid UTF-8; then either five members per message (all known, or a field would be missing: no
+    ``NaN``, ``Infinity`` or nesting can hide in an unknown one) or no ``NaN``/``Infinity`` (Arrow reads
+    them, JSON has none) and no message nested too deep. Counts and memchr settle the usual batch."""
+    try:
+        joined.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if joined.count(b":") == len(FIELDS) * len(values):
+        return True
+    if b"NaN" in joined or b"Infinity" in joined:
+        return False
+    if b"[" not in joined and joined.count(b"{") == len(values):
+        return True  # one object per message, nothing nested
+    return not any(too_deep(v) for v in values)
+
+
+def _valid(table: pa.Table, max_event_bytes: int, escapes: bool) -> bool:
     if any(column.null_count for column in table.columns):
         return False
     ts, size = table["timestamp"], table["bytes"]
-    if pc.min(ts).as_py() < 0 or pc.max(ts).as_py() >= MAX_EPOCH or pc.min(size).as_py() < 0:
+    if not pc.all(pc.is_finite(ts)).as_py() or pc.min(ts).as_py() < 0 or pc.max(ts).as_py() >= MAX_EPOCH:
         return False
-    return all(pc.min(pc.binary_length(table[name])).as_py() > 0 for name in ("id", "antenna_id", "app"))
+    if pc.min(size).as_py() < 0 or pc.max(size).as_py() > max_event_bytes:
+        return False
+    for name in TEXT_FIELDS:
+        lengths = pc.utf8_length(table[name])
+        if pc.min(lengths).as_py() < 1 or pc.max(lengths).as_py() > MAX_TEXT:
+            return False
+        if escapes and pc.any(pc.match_substring(table[name], "\x00")).as_py():  # only "\u0000" can be one
+            return False
+    return True
 
 
-def decode_clean_batch(values: list[bytes | None]) -> pa.Table | None:
+def decode_clean_batch(values: list[bytes | None], max_event_bytes: int) -> pa.Table | None:
     """Events of ``EVENT_SCHEMA`` in message order, or ``None`` if the batch needs the careful path."""
     joined = _aligned(values)
-    if joined is None:
+    if joined is None or not _plain(values, joined):  # type: ignore[arg-type]
         return None
     try:
         table = pj.read_json(io.BytesIO(joined), read_options=_READ, parse_options=_PARSE)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if table.num_rows != len(values) or not _valid(table):
+    if table.num_rows != len(values) or not _valid(table, max_event_bytes, b"\\" in joined):
         return None
     micros = timestamps_from_seconds(table["timestamp"].combine_chunks())
     return pa.Table.from_arrays([micros, *(table[c].combine_chunks() for c in ("id", "antenna_id", "bytes", "app"))],

@@ -5,8 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
+from common.errors import PipelineError
 from common.schema import METRIC_TYPES, WINDOW_SECONDS
 
+MAX_TOTAL = 2**63 - 1  # PostgreSQL BIGINT, the type of bytes.value
 TOTALS_SCHEMA = {"window": pl.Int64, "id": pl.String, "type": pl.String, "value": pl.Int64}
 # Spark's job dropped events more than one minute behind the newest; we keep them, and count them.
 LATENESS_SECONDS = 60
@@ -15,19 +17,29 @@ LATENESS_SECONDS = 60
 SECONDS = pl.col("timestamp").dt.epoch("s")
 
 
+class TotalOverflow(PipelineError):
+    """A batch's own 5-minute total would pass ``MAX_TOTAL`` (Polars would wrap it silently)."""
+
+
 def window_totals(events: pa.Table) -> pl.DataFrame:
-    """Sum of bytes per (window start, id, type), sorted by key (a stable lock order for upserts)."""
+    """Sum of bytes per (window start, id, type), sorted by key (a stable lock order for upserts).
+
+    Summed in 128 bits, so a total past ``MAX_TOTAL`` raises ``TotalOverflow`` instead of wrapping.
+    """
     frame = pl.from_arrow(events)
     assert isinstance(frame, pl.DataFrame)
     window = (SECONDS // WINDOW_SECONDS * WINDOW_SECONDS).alias("window")
     parts = [
         frame.group_by(window, pl.col(field).alias("id"))
-        .agg(pl.col("bytes").sum().alias("value"))
+        .agg(pl.col("bytes").cast(pl.Int128).sum().alias("value"))
         .with_columns(pl.lit(metric).alias("type"))
         .select(list(TOTALS_SCHEMA))
         for field, metric in METRIC_TYPES.items()
     ]
-    return pl.concat(parts).cast(TOTALS_SCHEMA).sort(["window", "type", "id"])  # type: ignore[arg-type]
+    totals = pl.concat(parts)
+    if totals.height and totals["value"].max() > MAX_TOTAL:  # type: ignore[operator]
+        raise TotalOverflow(f"a 5-minute total of this batch passes {MAX_TOTAL}")
+    return totals.cast(TOTALS_SCHEMA).sort(["window", "type", "id"])  # type: ignore[arg-type]
 
 
 def count_late(events: pa.Table, newest_seen: int | None) -> tuple[int, int | None]:

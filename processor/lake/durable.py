@@ -7,10 +7,24 @@ so the lake only ever holds complete Parquet files: no reader, however naive, se
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.ipc
+
+from common.errors import LakeUnavailable
+
+
+@contextmanager
+def file_system(folder: Path) -> Iterator[None]:
+    """A failed file operation under ``folder`` (read-only, full disk, permissions) is ``LakeUnavailable``."""
+    try:
+        yield
+    except OSError as e:
+        where = e.filename or folder
+        raise LakeUnavailable(f"cannot write {where}: {e.strerror or e}", folder) from e
 
 
 def fsync_dir(folder: Path) -> None:

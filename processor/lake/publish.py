@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from common.lake import hour_dir
 
 from ..records import TopicPartition
-from .durable import read_ipc, remove
+from .durable import file_system, read_ipc, remove
 from .hour_files import event_hours, write_hour_files
 from .manifest import PublishManifest, lake_file_name
 from .staging import StagingArea
@@ -45,13 +45,17 @@ def execute(area: StagingArea, lake: Path, manifest: PublishManifest) -> list[Pa
 
 
 def publish(area: StagingArea, lake: Path, tp: TopicPartition) -> list[Path]:
-    """Finish an interrupted publish, then publish every staged file; return the lake files written."""
+    """Finish an interrupted publish, then publish every staged file; return the lake files written.
+
+    A file system failure is ``LakeUnavailable``: the staged files stay until a later publish.
+    """
     written: list[Path] = []
-    interrupted = PublishManifest.load(area)
-    if interrupted is not None:
-        written += execute(area, lake, interrupted)
-    manifest = plan(area, lake, tp)
-    if manifest is not None:
-        manifest.save(area)
-        written += execute(area, lake, manifest)
+    with file_system(lake):
+        interrupted = PublishManifest.load(area)
+        if interrupted is not None:
+            written += execute(area, lake, interrupted)
+        manifest = plan(area, lake, tp)
+        if manifest is not None:
+            manifest.save(area)
+            written += execute(area, lake, manifest)
     return written

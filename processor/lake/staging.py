@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..records import TopicPartition
-from .durable import remove, write_ipc_atomically
+from .durable import file_system, remove, write_ipc_atomically
 
 _NAME = re.compile(r"^(\d{20})-(\d{20})\.arrow$")
 
@@ -36,6 +36,14 @@ class StagingRoot:
 
     def area(self, tp: TopicPartition) -> StagingArea:
         return StagingArea(self, tp)
+
+    def partitions(self, topic: str) -> list[TopicPartition]:
+        """Partitions of ``topic`` with something staged (batch files or an interrupted publish)."""
+        folder = self.staged / topic
+        if not folder.is_dir():
+            return []
+        return sorted(TopicPartition(topic, int(p.name)) for p in folder.iterdir()
+                      if p.name.isdigit() and any(p.iterdir()))
 
 
 class StagingArea:
@@ -61,14 +69,16 @@ class StagingArea:
 
     def discard_uncommitted(self, next_offset: int) -> list[StagedFile]:
         """Delete files the database never committed, and every temporary leftover."""
-        gone = [f for f in self.files() if f.first >= next_offset]
-        temps = list(self.tmp_folder.iterdir()) if self.tmp_folder.exists() else []
-        remove([f.path for f in gone] + temps)
+        with file_system(self.folder):
+            gone = [f for f in self.files() if f.first >= next_offset]
+            temps = list(self.tmp_folder.iterdir()) if self.tmp_folder.exists() else []
+            remove([f.path for f in gone] + temps)
         return gone
 
     def stage(self, first: int, last: int, events: pa.Table) -> StagedFile:
         """Write one batch's events durably under its offset range."""
         path = self.folder / f"{first:020d}-{last:020d}.arrow"
         # Staged files are read once, by the publish: Arrow IPC costs no encoding; the lake gets Parquet.
-        write_ipc_atomically(events, path, self.temp_for(path))
+        with file_system(self.folder):
+            write_ipc_atomically(events, path, self.temp_for(path))
         return StagedFile(first, last, path)

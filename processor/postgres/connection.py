@@ -11,9 +11,10 @@ import psycopg
 
 from common import schema
 from common.db import DatabaseConfig, connect, reason
-from common.errors import ConfigError, DatabaseUnavailable
+from common.errors import ConfigError, DatabaseUnavailable, DataRejected, first_line
 
 from ..metrics import Metrics
+from .totals import DATA_ERRORS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,7 +34,10 @@ class ReconnectingConnection:
         return self._conn
 
     def transaction(self, work: Callable[..., T], *args: Any) -> T:
-        """``work(conn, *args)`` committed as one transaction, or ``DatabaseUnavailable``."""
+        """``work(conn, *args)`` committed as one transaction, or ``DatabaseUnavailable`` (an outage).
+
+        A data error that reaches here (``admission`` isolates them first) is ``DataRejected``, not an outage.
+        """
         for attempt in range(RETRIES_ON_CONFLICT):
             try:
                 conn = self._connection()
@@ -44,6 +48,8 @@ class ReconnectingConnection:
                 return result
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
                 log.info("transaction conflict, retrying (attempt %d)", attempt + 1)
+            except DATA_ERRORS as e:  # before OperationalError: a program limit is the data's fault
+                raise DataRejected(f"PostgreSQL refused a value: {first_line(e)}") from e
             except (psycopg.OperationalError, psycopg.errors.IdleInTransactionSessionTimeout) as e:
                 # Includes the session limits (lock, statement, idle in transaction): retried as outages.
                 self.close()

@@ -53,3 +53,18 @@ def resume_offsets(database: DatabaseConfig) -> Callable[[list[TopicPartition]],
         with connect(database) as conn:
             return next_offsets(conn, partitions)
     return read
+
+
+def start_at(database: DatabaseConfig) -> Callable[[TopicPartition, int], int]:
+    """Records where a partition PostgreSQL has never seen starts (``AUTO_OFFSET_RESET=latest``).
+
+    Recorded before its first batch, so a first batch that fails is read again, not skipped.
+    Returns the offset recorded (another processor may have recorded one first).
+    """
+    def record(tp: TopicPartition, offset: int) -> int:
+        with connect(database) as conn:
+            conn.execute(sql.SQL("INSERT INTO {} (topic, partition, next_offset) VALUES (%s, %s, %s) "
+                                 "ON CONFLICT DO NOTHING").format(_OFFSETS), (tp.topic, tp.partition, offset))
+            found = next_offsets(conn, [tp])
+        return found[tp]
+    return record

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import polars as pl
+import pytest
 
 from batch.aggregate import hour_totals
 from batch.key_sums import key_sums
+from common.errors import LakeError
 
 HOUR = datetime(2022, 10, 29, 13, tzinfo=UTC)
 T = datetime(2022, 10, 29, 13)
@@ -57,3 +59,13 @@ def test_no_events_give_no_rows_and_zero_totals() -> None:
     totals = hour_totals(key_sums([]), USERS, HOUR)
     assert (totals.bytes_hourly.height, totals.quota_violations.height, totals.events) == (0, 0, 0)
     assert set(totals.bytes_by_type.values()) == {0}
+
+
+def test_an_hourly_sum_past_bigint_is_an_error_never_a_silent_wrap() -> None:
+    with pytest.raises(LakeError, match="passes 9223372036854775807"):
+        hour_totals(events(("u1", "A", 2**62, "SKYPE"), ("u1", "B", 2**62, "SKYPE")), USERS, HOUR)
+    with pytest.raises(LakeError, match="passes 9223372036854775807"):  # across batches, in the merge
+        frame = pl.DataFrame({"id": ["u1"], "antenna_id": ["A"], "bytes": [2**62], "app": ["SKYPE"]})
+        hour_totals(key_sums(frame.to_arrow().to_batches() * 2), USERS, HOUR)
+    fits = hour_totals(events(("u1", "A", 2**62, "SKYPE"), ("u2", "A", 2**62 - 1, "X")), USERS, HOUR)
+    assert (T, "A", 2**63 - 1, "antenna_total_bytes") in fits.bytes_hourly.rows()

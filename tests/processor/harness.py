@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,16 +46,19 @@ def make_events(count: int, seed: int, hours: int = 3) -> list[dict[str, object]
     return events
 
 
-def produce(brokers: str, topic: str, values: list[bytes], partitions: int, rate: float | None = None) -> None:
-    """Unkeyed messages, spread round-robin over the partitions, optionally at a steady rate."""
-    producer = Producer({"bootstrap.servers": brokers, "acks": "all", "enable.idempotence": True, "linger.ms": 5})
+def produce(brokers: str, topic: str, values: Sequence[bytes | None], partitions: int, rate: float | None = None,
+            max_bytes: int = 1 << 20, deliver_within: float = 30) -> None:
+    """Unkeyed messages, spread round-robin over the partitions, optionally at a steady rate; every one
+    acknowledged within ``deliver_within`` seconds (longer when a test takes the broker away)."""
+    producer = Producer({"bootstrap.servers": brokers, "acks": "all", "enable.idempotence": True, "linger.ms": 5,
+                         "message.max.bytes": max_bytes + 4096})
     started = time.monotonic()
     for i, value in enumerate(values):
         producer.produce(topic, value=value, partition=i % partitions)
         if rate and i % 100 == 0:
             producer.poll(0)
             time.sleep(max(0.0, i / rate - (time.monotonic() - started)))
-    assert producer.flush(30) == 0
+    assert producer.flush(deliver_within) == 0
 
 
 def encode(event: dict[str, object]) -> bytes:

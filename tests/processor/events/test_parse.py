@@ -54,16 +54,16 @@ def test_a_batch_of_only_rejects_gives_an_empty_table_with_the_lake_schema() -> 
 
 
 def test_a_clean_batch_takes_the_vectorized_path_and_matches_the_careful_one() -> None:
-    from processor.events.parse import _decode_one_by_one
+    from processor.events.contract import EventIn, check
     from processor.events.vectorized import decode_clean_batch
 
     values = [f'{{"bytes":{i},"timestamp":{1667048400 + i}{".25" if i % 3 else ""},"app":"A{i % 4}",'
               f'"id":"u{i}","antenna_id":"a{i % 7}","extra":{{"k":[1]}}}}'.encode() for i in range(500)]
-    fast = decode_clean_batch(values)  # type: ignore[arg-type]
+    fast = decode_clean_batch(values, 10**12)  # type: ignore[arg-type]
     assert fast is not None
     careful = parse_batch([*values, b"x"], list(range(501)))  # one reject forces the careful path
     assert careful.rejects and fast.equals(careful.events)
-    assert _decode_one_by_one(values, list(range(500)))[2] == []  # type: ignore[arg-type]
+    assert all(isinstance(check(v), EventIn) for v in values)
 
 
 @pytest.mark.parametrize("batch", [
@@ -75,10 +75,18 @@ def test_a_clean_batch_takes_the_vectorized_path_and_matches_the_careful_one() -
 def test_the_vectorized_path_refuses_any_batch_where_rows_could_misalign(batch: list[bytes | None]) -> None:
     from processor.events.vectorized import decode_clean_batch
 
-    assert decode_clean_batch(batch) is None
+    assert decode_clean_batch(batch, 10**12) is None
 
 
 def test_a_valid_message_with_a_newline_inside_is_still_accepted() -> None:
     pretty = b'{\n  "bytes": 1, "timestamp": 1667048400,\n  "app": "X", "id": "u", "antenna_id": "a"\n}'
     parsed = parse_batch([GOOD, pretty], [0, 1])
     assert parsed.rejects == [] and parsed.events.num_rows == 2
+
+
+def test_events_refused_later_move_to_the_rejects_with_their_original_bytes() -> None:
+    parsed = parse_batch([GOOD, b"x", GOOD], [1, 2, 3])
+    moved = parsed.without({0: ("overflow", "its total would pass 2^63 - 1"), 1: ("overflow", "again")})
+    assert moved.events.num_rows == 0 and moved.offsets == [] and moved.values == []
+    assert [(r.offset, r.category, r.value) for r in moved.rejects] == [(1, "overflow", GOOD), (2, "not_json", b"x"),
+                                                                        (3, "overflow", GOOD)]

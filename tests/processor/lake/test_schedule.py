@@ -1,9 +1,14 @@
-"""When partitions are published into the lake, with a fake clock and a recording publish."""
+"""When partitions are published into the lake, with a fake clock and a recording publish; idle
+partitions and a lake that cannot be written (timer, backoff, readiness)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
+
+from common.errors import LakeUnavailable
 from processor.lake.schedule import PublishSchedule
 from processor.metrics import Metrics
 from processor.records import TopicPartition
@@ -68,3 +73,85 @@ def test_shutdown_publishes_every_partition_this_process_has_seen() -> None:
     published.clear()
     s.publish_all()
     assert sorted(published) == [T0, T1]
+
+
+class Lake:
+    """A publish that records what it published, and fails while ``writable`` is False."""
+
+    def __init__(self) -> None:
+        self.published: list[TopicPartition] = []
+        self.writable = True
+        self.refused = 0
+
+    def publish(self, tp: TopicPartition) -> list[Path]:
+        if not self.writable:
+            self.refused += 1
+            raise LakeUnavailable(f"cannot write /lake/{tp.partition}: Read-only file system")
+        self.published.append(tp)
+        return [Path(f"{tp.partition}.parquet")]
+
+
+def failing_schedule(lake: Lake, clock: Clock, metrics: Metrics | None = None,
+             on_disk: list[TopicPartition] | None = None) -> PublishSchedule:
+    return PublishSchedule(publish=lake.publish, metrics=metrics or Metrics(), flush_rows=1000, flush_seconds=60,
+                           staged=lambda: list(on_disk or []), retry_max_seconds=8, clock=clock)
+
+
+def test_staged_events_of_a_partition_gone_idle_reach_the_lake_on_the_timer() -> None:
+    lake, clock = Lake(), Clock()
+    s = failing_schedule(lake, clock)
+    s.after_commit({T0: 0})
+    s.after_commit({T0: 10})  # then no more traffic
+    clock.now += 59
+    s.tick()
+    assert lake.published == [T0]
+    clock.now += 1
+    s.tick()
+    assert lake.published == [T0, T0]
+    clock.now += 600
+    s.tick()  # nothing staged since: nothing to publish
+    assert lake.published == [T0, T0]
+
+
+def test_a_restart_on_an_idle_topic_publishes_what_was_left_staged_at_the_first_tick() -> None:
+    lake = Lake()
+    s = failing_schedule(lake, Clock(), on_disk=[T0, T1])
+    s.tick()
+    assert lake.published == [T0, T1]
+    s.tick()
+    assert lake.published == [T0, T1]
+
+
+def test_a_read_only_lake_is_one_log_line_not_ready_and_retried_with_backoff_until_it_is_writable(
+        caplog: pytest.LogCaptureFixture) -> None:
+    lake, clock, metrics = Lake(), Clock(), Metrics()
+    metrics.set_ready(True)
+    s = failing_schedule(lake, clock, metrics)
+    s.after_commit({T0: 0, T1: 0})
+    lake.writable = False
+    s.after_commit({T0: 5, T1: 5})
+    clock.now += 60
+    with caplog.at_level(logging.INFO, logger="processor.lake.schedule"):
+        s.after_commit({T0: 1})  # due: fails
+        for _ in range(20):  # ticks every second for 20 s: retries at 0.5, 1, 2, 4, 8 s intervals only
+            clock.now += 1
+            s.tick()
+        assert not metrics.is_ready
+        assert lake.refused <= 6  # backoff: not 2 partitions x 20 ticks
+        lake.writable = True
+        clock.now += 8
+        s.tick()
+    assert sorted(lake.published) == [T0, T0, T1, T1]  # both partitions' staged rows, once writable
+    assert metrics.is_ready
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "lake not writable" in errors[0].getMessage()
+    assert any("lake writable again" in r.getMessage() for r in caplog.records)
+
+
+def test_shutdown_reports_a_lake_that_cannot_be_written() -> None:
+    lake = Lake()
+    s = failing_schedule(lake, Clock())
+    s.after_commit({T0: 1})
+    lake.writable = False
+    with pytest.raises(LakeUnavailable):
+        s.publish_all()

@@ -1,0 +1,131 @@
+"""Chaos: the broker SIGKILLed and restarted, PostgreSQL stopped 30 s, the lake read-only, the disk full."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import pytest
+
+from devstack.kafka import KafkaBroker
+from devstack.postgres import PostgresCluster
+
+from ..helpers import read_only
+from ..processor.harness import Pipeline, ProcessorRun, make_events
+from ..processor.hostile import hostile_stream
+from .oracle import FIGURES, Figures, check_dead_letters, check_speed_layer
+from .streams import finish, is_ready, produce_in_background
+
+pytestmark = [pytest.mark.integration, pytest.mark.chaos]
+
+
+def outage(p: Pipeline, scenario: str, events: int, rate: float, seed: int,
+           down: Callable[[ProcessorRun], None], up: Callable[[ProcessorRun], None], start: float, length: float) -> None:
+    """Produce a hostile stream; ``start`` s in, take something away for ``length`` s; then check exactness."""
+    p.env["RETRY_MAX_SECONDS"] = "2"
+    values, valid, malformed = hostile_stream(make_events(events, seed=seed), copies=1, seed=seed + 1)
+    figures = Figures(scenario, runs=1, disruptions=1)
+    run = ProcessorRun(p.env, p.log).start()
+    run.wait_started(1)  # the outage hits a running processor, not one still starting
+    producer = produce_in_background(p, values, rate=rate)
+    time.sleep(start)
+    down(run)
+    try:
+        time.sleep(length)
+        assert run.proc is not None and run.proc.poll() is None, f"the processor died during the outage: {p.log}"
+    finally:
+        up(run)
+    producer.finish_producing()
+    finish(p, run)
+    check_speed_layer(figures, p.url, p.data, valid)
+    check_dead_letters(figures, p.brokers, p.topic + "-dlq", malformed)
+    FIGURES.append(figures)
+    assert figures.exact(), figures
+
+
+def becomes(run: ProcessorRun, ready: bool, timeout: float = 30) -> bool:
+    """Whether ``/ready`` says ``ready`` within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while is_ready(run) != ready and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return is_ready(run) == ready
+
+
+def test_a_broker_killed_and_restarted_mid_stream_loses_and_doubles_nothing(
+        chaos_pipeline: Callable[[], Pipeline], kafka: tuple[str, KafkaBroker | None]) -> None:
+    broker = kafka[1]
+    if broker is None:
+        pytest.skip("Kafka is external (KAFKA_BROKERS): the test cannot kill it")
+    outage(chaos_pipeline(), "broker SIGKILLed mid-stream, restarted", 15_000, 1500, 81,
+           lambda _: broker.kill(), lambda _: broker.start(), start=4, length=3)
+
+
+def test_postgres_stopped_for_thirty_seconds_mid_stream_loses_and_doubles_nothing(
+        chaos_pipeline: Callable[[], Pipeline], postgres: tuple[str, PostgresCluster | None]) -> None:
+    cluster = postgres[1]
+    if cluster is None:
+        pytest.skip("PostgreSQL is external (DATABASE_URL): the test cannot stop it")
+    p = chaos_pipeline()
+    outage(p, "PostgreSQL stopped 30 s mid-stream", 20_000, 500, 91,
+           lambda _: cluster.stop("immediate"), lambda _: cluster.start(), start=5, length=30)
+    assert "retrying" in p.log.read_text()
+
+
+def test_a_read_only_lake_for_a_while_gives_one_clear_line_not_ready_and_no_loss(
+        chaos_pipeline: Callable[[], Pipeline]) -> None:
+    p = chaos_pipeline()
+    seen: dict[str, bool] = {}
+    stack = ExitStack()
+
+    def lock(run: ProcessorRun) -> None:
+        stack.enter_context(read_only(p.data / "events"))
+        seen["not ready while read-only"] = becomes(run, ready=False)
+
+    def unlock(run: ProcessorRun) -> None:
+        stack.close()
+        seen["ready again"] = becomes(run, ready=True)
+
+    outage(p, "lake folder read-only for 10 s", 20_000, 1500, 101, lock, unlock, start=3, length=10)
+    assert seen == {"not ready while read-only": True, "ready again": True}
+    assert p.log.read_text().count("lake not writable") == 1 and "lake writable again" in p.log.read_text()
+
+
+@contextmanager
+def small_disk(folder: Path, size: str = "64m") -> Iterator[None]:
+    """``folder`` on a file system of its own (tmpfs) that a test can fill up; needs mount rights."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root): the disk-full scenario is skipped")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def test_a_full_disk_for_a_while_gives_clear_lines_not_ready_and_no_loss_when_space_returns(
+        chaos_pipeline: Callable[[], Pipeline]) -> None:
+    p = chaos_pipeline()
+    filler = p.data / "filler"
+    seen: dict[str, bool] = {}
+
+    def fill(run: ProcessorRun) -> None:
+        with open(filler, "wb", buffering=0) as f:  # the whole DATA_DIR: staging and lake alike
+            with contextlib.suppress(OSError):
+                while True:
+                    f.write(b"\0" * (1 << 20))
+        seen["not ready while full"] = becomes(run, ready=False)
+
+    def free(run: ProcessorRun) -> None:
+        filler.unlink()
+        seen["ready again"] = becomes(run, ready=True)
+
+    with small_disk(p.data):
+        outage(p, "DATA_DIR disk full for 10 s", 20_000, 1500, 111, fill, free, start=3, length=10)
+    assert seen == {"not ready while full": True, "ready again": True}
+    log = p.log.read_text()
+    assert "No space left on device" in log and log.count("lake not writable") <= 1
