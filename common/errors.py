@@ -34,6 +34,11 @@ class LakeError(PipelineError):
     """A file in the Parquet lake is unreadable or has the wrong schema."""
 
 
+class LakeUnavailable(LakeError):
+    """The lake's bucket cannot be listed or written (endpoint down, credentials refused, no such
+    bucket): long-running services wait and retry, a one-shot command exits 1."""
+
+
 class DevStackError(PipelineError):
     """A local development service (Kafka, PostgreSQL) failed to start or stop."""
 
@@ -46,3 +51,8 @@ def first_line(error: BaseException) -> str:
     """The first line of an error's message (driver errors run to several), or its class name."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def one_line(error: BaseException) -> str:
+    """An error's message on one line (pyarrow's and the S3 SDK's can span several)."""
+    return " ".join(str(error).split()) or type(error).__name__

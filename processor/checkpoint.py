@@ -2,8 +2,9 @@
 
 Inside the transaction, partition by partition (in order, holding each partition's row lock):
 discard uncommitted staging files -> skip offsets below ``next_offset`` -> parse -> stage valid
-events (durable file). Then dead letters are acknowledged by Kafka, the checkpoint's 5-minute totals
-are added in one upsert, every offset advances, and COMMIT makes all of it count at once. A crash
+events (a durable file, or a row of this transaction: ``ownership.Staging``). Then dead letters
+are acknowledged by Kafka, the checkpoint's 5-minute totals are added in one upsert, every offset
+advances, and COMMIT makes all of it count at once. A crash
 anywhere before COMMIT leaves nothing the next owner will count twice. After COMMIT, the publish
 schedule moves partitions that are due into the lake.
 """
@@ -21,9 +22,8 @@ from .events.parse import Parsed, parse_batch
 from .events.windows import count_late, window_totals
 from .kafka.dead_letters import DeadLetters
 from .lake.schedule import PublishSchedule
-from .lake.staging import StagingRoot
 from .metrics import Metrics
-from .ownership import take_partition
+from .ownership import Staging
 from .postgres.connection import ReconnectingConnection
 from .postgres.offsets import advance
 from .postgres.totals import add_totals
@@ -33,7 +33,7 @@ from .records import Checkpoint, TopicPartition
 class CheckpointApplier:
     """Applies the batches of a checkpoint, then lets the publish schedule move due partitions."""
 
-    def __init__(self, *, database: ReconnectingConnection, staging: StagingRoot, dead_letters: DeadLetters,
+    def __init__(self, *, database: ReconnectingConnection, staging: Staging, dead_letters: DeadLetters,
                  metrics: Metrics, schedule: PublishSchedule) -> None:
         self._db, self._staging = database, staging
         self._dlq, self._metrics, self._schedule = dead_letters, metrics, schedule
@@ -59,7 +59,7 @@ class CheckpointApplier:
         parsed: dict[TopicPartition, Parsed] = {}
         ends: dict[TopicPartition, int] = {}
         for tp, batch in sorted(checkpoint.items()):
-            area, next_offset = take_partition(conn, self._staging, tp)
+            area, next_offset = self._staging.take(conn, tp)
             start = bisect_left(batch.offsets, next_offset)
             self._metrics.replayed.inc(start)
             if start == len(batch.offsets):

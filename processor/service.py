@@ -8,17 +8,17 @@ from functools import partial
 
 import pyarrow as pa
 
-from common.errors import DatabaseUnavailable, ReplayRequired
+from common.db import connect
+from common.errors import DatabaseUnavailable, LakeUnavailable, ReplayRequired
 from common.kafka import CONSUMER_TUNING, ensure_topic
 
 from .checkpoint import CheckpointApplier
 from .kafka.application import build_application, run_application
 from .kafka.dead_letters import DeadLetters
 from .kafka.sink import SpeedLayerSink
+from .lake.placement import check_nothing_stranded, choose_staging
 from .lake.schedule import PublishSchedule
-from .lake.staging import StagingRoot
 from .metrics import Metrics, serve
-from .ownership import publish_partition
 from .postgres.connection import ReconnectingConnection
 from .postgres.offsets import resume_offsets
 from .postgres.startup import check_database, wait_for_database
@@ -60,6 +60,10 @@ def consume(settings: ProcessorSettings, new_sink: Callable[[], SpeedLayerSink],
 def run(settings: ProcessorSettings) -> None:
     """Consume until SIGTERM/SIGINT; after a failed batch, wait and resume from PostgreSQL's offsets."""
     check_database(settings.database)
+    lake = settings.lake()
+    lake.check()
+    with connect(settings.database) as conn:
+        check_nothing_stranded(conn, lake, settings.staging_dir, settings.kafka_topic)
     # Arrow's default (jemalloc) pool keeps freed batch memory; the system allocator returns it.
     pa.set_memory_pool(pa.system_memory_pool())
     for topic in (settings.kafka_topic, settings.kafka_dlq_topic):
@@ -68,20 +72,20 @@ def run(settings: ProcessorSettings) -> None:
     server = serve(metrics, settings.metrics_port, settings.metrics_host) if settings.metrics_port else None
     dead_letters = DeadLetters(kafka=settings.kafka, dlq_topic=settings.kafka_dlq_topic)
     database = ReconnectingConnection(settings.database, metrics)
-    staging = StagingRoot(staged=settings.staging_dir, temp=settings.tmp_dir)
-    schedule = PublishSchedule(publish=partial(publish_partition, database, staging, settings.lake_dir), metrics=metrics,
+    staging = choose_staging(lake, settings.staging_dir, settings.tmp_dir)
+    schedule = PublishSchedule(publish=partial(staging.publish, database), metrics=metrics,
                                flush_rows=settings.lake_flush_rows, flush_seconds=settings.lake_flush_seconds)
     applier = CheckpointApplier(database=database, staging=staging, dead_letters=dead_letters,
                                 metrics=metrics, schedule=schedule)
     backoff, stopping = Backoff(settings.retry_max_seconds), Stopping()
-    log.info("consuming %s as group %s; lake in %s", settings.kafka_topic, settings.consumer_group, settings.lake_dir)
+    log.info("consuming %s as group %s; lake in %s", settings.kafka_topic, settings.consumer_group, lake.url)
     try:
         consume(settings, SpeedLayerSink.factory(applier.apply, metrics), backoff, stopping)
         metrics.set_ready(False)
         try:
             schedule.publish_all()
             log.info("stopped cleanly: totals committed, staged events published")
-        except DatabaseUnavailable as e:
+        except (DatabaseUnavailable, LakeUnavailable) as e:
             log.warning("stopped; staged events left for the next start to publish (%s)", e)
     finally:
         dead_letters.close()

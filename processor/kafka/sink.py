@@ -18,7 +18,7 @@ from typing import Any
 
 from quixstreams.sinks import BaseSink
 
-from common.errors import BrokerUnavailable, DatabaseUnavailable, ReplayRequired
+from common.errors import BrokerUnavailable, DatabaseUnavailable, LakeUnavailable, ReplayRequired
 
 from ..metrics import Metrics
 from ..records import Checkpoint, PartitionBatch, TopicPartition
@@ -65,7 +65,7 @@ class SpeedLayerSink(BaseSink):
             try:
                 pending.result()
                 self.metrics.set_ready(True)
-            except (DatabaseUnavailable, BrokerUnavailable) as e:
+            except (DatabaseUnavailable, BrokerUnavailable, LakeUnavailable) as e:
                 self._failure = e
                 self.metrics.set_ready(False)
                 self.metrics.retries.inc()
