@@ -1,54 +1,50 @@
 """``--catch-up``: the hours whose lake files differ from what the ledger says was processed.
 
 Covers a scheduler that missed runs (hours never processed) and late events written into an old
-hour (its fingerprint changed). The hour still being written is left for a later run.
+hour (its fingerprint changed). The hour still being written is left for a later run. The lake is
+listed once (one paged listing in a bucket), and each hour's fingerprint is computed from that
+listing exactly as ``list_hour`` computes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
 from datetime import UTC, datetime
-from pathlib import Path
 
+from common.lake_store import LakeObject, LakeStore
 from common.schema import PARTITION_KEYS
 
-from .lake_reader import list_hour
+from .lake_reader import fingerprint, visible
 
 
-def _children(folder: Path, key: str) -> Iterator[tuple[int, Path]]:
-    """``(value, path)`` of the ``key=value`` sub-folders of ``folder`` (others are ignored)."""
+def partition_hour(relative: str) -> datetime | None:
+    """The hour of a ``year=Y/month=M/day=D/hour=H/<file>`` path, or None for anything else."""
+    parts = relative.split("/")
+    if len(parts) != len(PARTITION_KEYS) + 1:
+        return None
+    values = []
+    for key, part in zip(PARTITION_KEYS, parts, strict=False):
+        name, _, value = part.partition("=")
+        if name != key or not value.isdigit():
+            return None
+        values.append(int(value))
+    year, month, day, hour = values
     try:
-        entries = list(folder.iterdir())
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    for entry in entries:
-        name, _, value = entry.name.partition("=")
-        if name == key and value.isdigit() and entry.is_dir():
-            yield int(value), entry
+        return datetime(year, month, day, hour, tzinfo=UTC)
+    except ValueError:
+        return None
 
 
-def lake_hours(lake: Path) -> list[datetime]:
-    """Every hour that has a partition folder in the lake, oldest first."""
-    year_key, month_key, day_key, hour_key = PARTITION_KEYS
-    found = []
-    for year, y in _children(lake, year_key):
-        for month, m in _children(y, month_key):
-            for day, d in _children(m, day_key):
-                for hour, _ in _children(d, hour_key):
-                    try:
-                        found.append(datetime(year, month, day, hour, tzinfo=UTC))
-                    except ValueError:
-                        continue
-    return sorted(found)
+def lake_files_by_hour(store: LakeStore) -> dict[datetime, tuple[LakeObject, ...]]:
+    """Every hour that has a partition folder with objects, with its visible files, oldest first."""
+    found: defaultdict[datetime, list[LakeObject]] = defaultdict(list)
+    for obj in store.walk():
+        if (hour := partition_hour(obj.relative)) is not None:
+            found[hour].append(obj)
+    return {hour: visible(sorted(found[hour], key=lambda o: o.name)) for hour in sorted(found)}
 
 
-def pending_hours(lake: Path, processed: dict[datetime, str], before: datetime) -> list[datetime]:
+def pending_hours(store: LakeStore, processed: dict[datetime, str], before: datetime) -> list[datetime]:
     """Hours before ``before`` with files whose fingerprint is not the one ``processed`` recorded."""
-    pending = []
-    for hour in lake_hours(lake):
-        if hour >= before:
-            continue
-        files = list_hour(lake, hour)
-        if files.files and processed.get(hour) != files.fingerprint:
-            pending.append(hour)
-    return pending
+    return [hour for hour, files in lake_files_by_hour(store).items()
+            if hour < before and files and processed.get(hour) != fingerprint(files)]

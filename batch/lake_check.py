@@ -5,22 +5,18 @@ no nulls, and every event inside the hour its folder names (from the row-group s
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from common.errors import LakeError
+from common.errors import LakeError, one_line
+from common.lake_store import LakeObject
 
 from .hours import HOUR, label
 
 COLUMNS = ("id", "antenna_id", "bytes", "app")
 _UTC = ("UTC", "+00:00", "Etc/UTC")
-
-
-def one_line(error: Exception) -> str:
-    """An error's message on one line (pyarrow's can span several)."""
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 def _type_problem(name: str, kind: pa.DataType) -> str | None:
@@ -63,14 +59,15 @@ def statistics_problem(meta: pq.FileMetaData, hour: datetime) -> str | None:
     return None
 
 
-def check_file(path: Path, hour: datetime) -> int:
-    """Raise ``LakeError`` naming ``path`` unless it holds well-typed events of ``hour``; its row count."""
+def check_file(filesystem: pafs.FileSystem, file: LakeObject, hour: datetime) -> int:
+    """Raise ``LakeError`` naming ``file`` unless it holds well-typed events of ``hour``; its row count."""
     try:
-        parquet = pq.ParquetFile(path)
-        schema, meta = parquet.schema_arrow, parquet.metadata
+        with filesystem.open_input_file(file.path) as source:
+            parquet = pq.ParquetFile(source)
+            schema, meta = parquet.schema_arrow, parquet.metadata
     except (OSError, pa.ArrowException) as e:
-        raise LakeError(f"unreadable Parquet file {path}: {one_line(e)}") from e
+        raise LakeError(f"unreadable Parquet file {file.uri}: {one_line(e)}") from e
     problem = schema_problem(schema) or statistics_problem(meta, hour)
     if problem:
-        raise LakeError(f"wrong Parquet file {path}: {problem}")
+        raise LakeError(f"wrong Parquet file {file.uri}: {problem}")
     return meta.num_rows

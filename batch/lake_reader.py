@@ -1,29 +1,31 @@
 """One hour of the lake: its visible files, their fingerprint, and reading exactly them into key sums.
 
-Only the hour's own folder is listed, never the whole lake. Names starting with ``.`` or ``_``
-are files the speed layer is still writing and are skipped.
+Only the hour's own folder (in a bucket: its prefix) is listed, never the whole lake. Names
+starting with ``.`` or ``_`` are files the speed layer is still writing and are skipped.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from functools import partial
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from common.errors import LakeError
-from common.lake import hour_dir, is_hidden
+from common.errors import LakeError, one_line
+from common.lake import hour_prefix, is_hidden
+from common.lake_store import LakeObject, LakeStore
 
 from .hours import label
 from .key_sums import KEYS, KeySums
-from .lake_check import COLUMNS, check_file, one_line
+from .lake_check import COLUMNS, check_file
 
 # One reader thread per core: pyarrow's decoding and Polars' group-bys release the GIL. The entry
 # point gives Polars a single thread of its own (batch/__main__.py), so they do not contend.
@@ -34,54 +36,57 @@ READERS = max(2, os.cpu_count() or 2)
 class HourFiles:
     """The files of one hour as listed now, and a fingerprint that changes when any of them does."""
 
+    store: LakeStore
     hour: datetime
-    folder: Path
-    files: tuple[Path, ...]
+    folder: str  # as messages name it
+    files: tuple[LakeObject, ...]
     fingerprint: str
 
 
-def fingerprint(files: tuple[Path, ...]) -> str:
-    """Digest of the files' names, sizes and modification times ('' for no files)."""
-    if not files:
-        return ""
-    digest = hashlib.sha256()
-    for path in files:
-        stat = path.stat()
-        digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()[:32]
+def fingerprint(files: Iterable[LakeObject]) -> str:
+    """Digest of the files' names, sizes and modification times, as listed ('' for no files)."""
+    digest, empty = hashlib.sha256(), True
+    for f in files:
+        digest.update(f"{f.name}\0{f.size}\0{f.mtime_ns}\n".encode())
+        empty = False
+    return "" if empty else digest.hexdigest()[:32]
 
 
-def list_hour(lake: Path, hour: datetime) -> HourFiles:
+def visible(objects: Iterable[LakeObject]) -> tuple[LakeObject, ...]:
+    """The ``*.parquet`` objects readers take: not in progress, not bookkeeping."""
+    return tuple(o for o in objects if o.name.endswith(".parquet") and not is_hidden(o.name))
+
+
+def list_hour(store: LakeStore, hour: datetime) -> HourFiles:
     """Visible ``*.parquet`` files of ``hour``'s folder, by name (none if the folder is missing)."""
-    folder = hour_dir(lake, hour)
-    try:
-        names = sorted(e.name for e in folder.iterdir())
-    except (FileNotFoundError, NotADirectoryError):
-        names = []
-    files = tuple(folder / n for n in names if n.endswith(".parquet") and not is_hidden(n))
-    return HourFiles(hour, folder, files, fingerprint(files))
+    prefix = hour_prefix(hour)
+    files = visible(store.files(prefix))
+    return HourFiles(store, hour, store.uri(store.path(prefix)), files, fingerprint(files))
 
 
 def check_hour(files: HourFiles) -> int:
     """Check every file of the hour (``LakeError`` naming the first bad one); total row count."""
-    return sum(check_file(path, files.hour) for path in files.files)
+    return sum(check_file(files.store.filesystem, f, files.hour) for f in files.files)
 
 
-def batches(path: Path) -> Iterator[pa.RecordBatch]:
+def batches(filesystem: pafs.FileSystem, file: LakeObject) -> Iterator[pa.RecordBatch]:
     """The event columns of one file, a row group at a time, key columns as dictionary codes.
 
     ``read_dictionary`` keeps the file's own dictionary encoding: the strings of a row group are
-    decoded once per distinct value, never once per row.
+    decoded once per distinct value, never once per row. From a bucket, each row group's column
+    chunks are fetched with coalesced ranged reads (``pre_buffer``).
     """
-    parquet = pq.ParquetFile(path, read_dictionary=list(KEYS))
-    for group in range(parquet.num_row_groups):
-        yield from parquet.read_row_group(group, columns=list(COLUMNS), use_threads=False).to_batches()
+    with filesystem.open_input_file(file.path) as source:
+        parquet = pq.ParquetFile(source, read_dictionary=list(KEYS),
+                                 pre_buffer=isinstance(filesystem, pafs.S3FileSystem))
+        for group in range(parquet.num_row_groups):
+            yield from parquet.read_row_group(group, columns=list(COLUMNS), use_threads=False).to_batches()
 
 
-def _read(paths: list[Path]) -> KeySums:
+def _read(filesystem: pafs.FileSystem, files: list[LakeObject]) -> KeySums:
     sums = KeySums()
-    for path in paths:
-        for batch in batches(path):
+    for file in files:
+        for batch in batches(filesystem, file):
             sums.add(batch)
     return sums
 
@@ -92,10 +97,10 @@ def read_sums(files: HourFiles) -> list[pl.DataFrame]:
     Files are shared between ``READERS`` threads (largest first, to balance them); each keeps
     its own running sums, merged at the end.
     """
-    paths = sorted(files.files, key=lambda p: p.stat().st_size, reverse=True)
-    shares = [paths[i::READERS] for i in range(READERS)]
+    largest_first = sorted(files.files, key=lambda f: f.size, reverse=True)
+    shares = [largest_first[i::READERS] for i in range(READERS)]
     with ThreadPoolExecutor(READERS, thread_name_prefix="batch-read") as pool:
-        parts = list(pool.map(_read, [share for share in shares if share]))
+        parts = list(pool.map(partial(_read, files.store.filesystem), [share for share in shares if share]))
     total = KeySums()
     for part in parts:
         total.extend(part)
@@ -103,10 +108,10 @@ def read_sums(files: HourFiles) -> list[pl.DataFrame]:
 
 
 def locate_failure(files: HourFiles, error: Exception) -> LakeError:
-    """The ``LakeError`` for a scan that failed: the first file pyarrow cannot read, if any."""
-    for path in files.files:
+    """The ``LakeError`` for a read that failed: the first file pyarrow cannot read, if any."""
+    for f in files.files:
         try:
-            pq.read_table(path, columns=list(COLUMNS))
+            pq.read_table(f.path, columns=list(COLUMNS), filesystem=files.store.filesystem)
         except (OSError, pa.ArrowException) as e:
-            return LakeError(f"unreadable Parquet file {path}: {one_line(e)}")
+            return LakeError(f"unreadable Parquet file {f.uri}: {one_line(e)}")
     return LakeError(f"cannot read the files of hour {label(files.hour)} in {files.folder}: {one_line(error)}")

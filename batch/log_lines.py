@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .hours import label
 from .reconcile import summarize_differences
 from .results import HourResult, RunSummary
@@ -19,7 +17,7 @@ def progress(number: int, total: int, elapsed: float) -> str:
     return f"[{'#' * filled}{'-' * (_BAR - filled)}] {number}/{total}{eta} "
 
 
-def hour_line(result: HourResult, lake: Path, seconds: float) -> str:
+def hour_line(result: HourResult, lake: str, seconds: float) -> str:
     """What one hour did, in one line."""
     if not result.written:
         where = "no files" if result.files == 0 else f"{result.files} file(s) without events"

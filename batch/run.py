@@ -10,7 +10,6 @@ import logging
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -20,6 +19,7 @@ import pyarrow as pa
 from common import schema
 from common.db import connect, server_label, warn_if_superuser
 from common.errors import LakeError
+from common.lake_store import LakeStore
 
 from . import ledger
 from .aggregate import hour_totals
@@ -35,7 +35,7 @@ from .store import database_errors, hour_lock, read_user_quotas, replace_hour, s
 log = logging.getLogger("batch")
 
 
-def process_hour(conn: psycopg.Connection[Any], lake: Path, hour: datetime, users: pl.DataFrame) -> HourResult:
+def process_hour(conn: psycopg.Connection[Any], lake: LakeStore, hour: datetime, users: pl.DataFrame) -> HourResult:
     """Process one hour under its lock; an hour without files or events writes nothing."""
     with hour_lock(conn, hour):
         started = datetime.now(UTC)
@@ -60,6 +60,8 @@ def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
     results: list[HourResult] = []
     failed: dict[datetime, str] = {}
     started = time.monotonic()
+    lake = settings.lake()
+    lake.check()
     with database_errors(server_label(settings.database_url)), \
             connect(settings.database, autocommit=True) as conn:
         warn_if_superuser(conn, schema.BATCH_ROLE)
@@ -68,7 +70,7 @@ def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
             prefix = progress(number, len(hours), time.monotonic() - started) if len(hours) > 1 else ""
             began = time.monotonic()
             try:
-                result = process_hour(conn, settings.lake_dir, hour, users)
+                result = process_hour(conn, lake, hour, users)
             except LakeError as e:
                 if len(hours) == 1:
                     raise
@@ -76,7 +78,7 @@ def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
                 log.error("%s%s: failed: %s", prefix, label(hour), e)
                 continue
             results.append(result)
-            log.info("%s%s", prefix, hour_line(result, settings.lake_dir, time.monotonic() - began))
+            log.info("%s%s", prefix, hour_line(result, lake.url, time.monotonic() - began))
     summary = RunSummary(results, failed)
     if len(hours) > 1:
         log.info("%s", summary_line(summary, time.monotonic() - started))
@@ -91,11 +93,13 @@ def pending(settings: BatchSettings, now: datetime) -> list[datetime]:
     with database_errors(server_label(settings.database_url)), \
             connect(settings.database, autocommit=True) as conn:
         processed = ledger.fingerprints(conn)
-    return pending_hours(settings.lake_dir, processed, before=floor_hour(now))
+    lake = settings.lake()
+    lake.check()
+    return pending_hours(lake, processed, before=floor_hour(now))
 
 
 def catch_up_hours(settings: BatchSettings, now: datetime) -> list[datetime]:
     """``pending`` hours, with one log line saying how many."""
     hours = pending(settings, now)
-    log.info("Catch-up: %d hour(s) new or changed in %s since last processed", len(hours), settings.lake_dir)
+    log.info("Catch-up: %d hour(s) new or changed in %s since last processed", len(hours), settings.lake().url)
     return hours

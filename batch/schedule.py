@@ -4,7 +4,7 @@ At start, and then shortly after each hour closes (the hour boundary plus ``BATC
 it runs the catch-up: every complete hour whose lake files are new or changed since the ledger
 recorded them. Each wake is computed from the clock, never by adding an hour to the last one, so
 the schedule cannot drift and a suspended machine simply catches up when it wakes. An unreachable
-PostgreSQL is waited out (retries with backoff up to ``RETRY_MAX_SECONDS``); SIGTERM or SIGINT
+PostgreSQL or lake bucket is waited out (retries with backoff up to ``RETRY_MAX_SECONDS``); SIGTERM or SIGINT
 stops it between two hours, with exit status 0.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from common.errors import DatabaseUnavailable, LakeError
+from common.errors import DatabaseUnavailable, LakeError, LakeUnavailable
 
 from .hours import HOUR, floor_hour, label
 from .run import pending, run
@@ -63,7 +63,7 @@ class Scheduler:
             started = self.now()
             try:
                 hours = self.catch_up(started)
-            except DatabaseUnavailable as e:
+            except (DatabaseUnavailable, LakeUnavailable) as e:
                 failures += 1
                 delay = retry_delay(failures, self.retry_max)
                 log.warning("%s; retrying in %gs", e, delay)
@@ -91,6 +91,8 @@ def catch_up_until_stopped(settings: BatchSettings, stop: threading.Event) -> Ca
                 break
             try:
                 run(settings, [hour])
+            except LakeUnavailable:
+                raise  # the bucket is away: the scheduler waits and retries the whole catch-up
             except LakeError as e:
                 log.error("%s: failed: %s", label(hour), e)
                 continue
@@ -111,7 +113,7 @@ def run_schedule(settings: BatchSettings) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     log.info("Scheduler: catch-up now, then at every hour + %gs (lake %s)",
-             settings.batch_grace_seconds, settings.lake_dir)
+             settings.batch_grace_seconds, settings.lake().url)
     Scheduler(grace=timedelta(seconds=settings.batch_grace_seconds), retry_max=settings.retry_max_seconds,
               catch_up=catch_up_until_stopped(settings, stop), now=lambda: datetime.now(UTC),
               sleep=stop.wait).run()

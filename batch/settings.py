@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from common.settings import DatabaseSettings, LakeSettings
+from common.settings import DatabaseSettings, LakeStorageSettings
 
 
-class BatchSettings(DatabaseSettings, LakeSettings):
-    """``DATABASE_URL``, ``DATA_DIR``, ``LOG_LEVEL``; which hours to process are arguments."""
+class BatchSettings(DatabaseSettings, LakeStorageSettings):
+    """``DATABASE_URL``, the lake (``DATA_DIR`` or ``LAKE_URL`` and ``AWS_*``), ``LOG_LEVEL``; the hours are arguments."""
 
     batch_grace_seconds: float = Field(
         600.0, ge=0, lt=3600,

@@ -7,8 +7,10 @@ encoding, 256k-row groups, a handful of files), provisions a fresh database with
 times in the same run, alternating the order: (a) ``python -m batch --hour ...`` end to end in a
 subprocess (interpreter start, lake checks, Polars streaming aggregation, user_metadata read,
 reconciliation and the one-transaction write to PostgreSQL) and (b) a DuckDB subprocess computing
-the same three aggregations and the quota join on the same files (no database write). Wall time,
-CPU time and peak RSS are those of each subprocess. The last line holds the medians.
+the same three aggregations and the quota join on the same files (no database write). With
+``--s3``, (c) the same batch command reading the same files from a bucket of a local S3 server
+(s3proxy over a folder: the protocol's cost, not a network's), which must write the same rows.
+Wall time, CPU time and peak RSS are those of each subprocess. The last lines hold the medians.
 """
 
 from __future__ import annotations
@@ -36,11 +38,20 @@ import polars as pl  # noqa: E402
 import psycopg  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.compute as pc  # noqa: E402
+import pyarrow.fs as pafs  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
+from psycopg import sql  # noqa: E402
 
 from bench.support.watch import Limits, Stalled, Watched  # noqa: E402
 from common.lake import EVENT_SCHEMA, grouped_by_id, hour_dir  # noqa: E402
-from devstack.services import create_database, drop_database, postgres_service  # noqa: E402
+from devstack.services import (  # noqa: E402
+    create_bucket,
+    create_database,
+    drop_database,
+    postgres_service,
+    s3_env,
+    s3_service,
+)
 from provision.run import run as provision  # noqa: E402
 from provision.settings import ProvisionSettings  # noqa: E402
 
@@ -156,6 +167,7 @@ def main() -> None:
     p.add_argument("--layout", choices=["grouped", "plain"], default="grouped",
                    help="grouped: each row group's rows grouped by id (common.lake.grouped_by_id); "
                         "plain: time order only")
+    p.add_argument("--s3", action="store_true", help="also time the batch job reading the hour from a bucket")
     args = p.parse_args()
     print("command: python bench/batch.py " + " ".join(sys.argv[1:]))
     print(f"machine: nproc={os.cpu_count()} ram_gb={os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} "
@@ -179,12 +191,21 @@ def main() -> None:
         env = {"DATABASE_URL": url, "DATA_DIR": str(work / "data"), "LOG_LEVEL": "INFO"}
         batch_cmd = [sys.executable, "-m", "batch", "--hour", HOUR.strftime("%Y-%m-%dT%H")]
         duck_cmd = [sys.executable, "-c", DUCKDB, json.dumps([str(f) for f in files]), str(work / "users.csv")]
-        runs: dict[str, list[tuple[float, float, int]]] = {"batch": [], "duckdb": []}
+        commands = [("batch", batch_cmd, env), ("duckdb", duck_cmd, env)]
+        if args.s3:
+            s3, _ = stack.enter_context(s3_service())
+            bucket = create_bucket(s3)
+            pafs.copy_files(str(work / "data" / "events"), f"{bucket}/lake", destination_filesystem=s3.filesystem())
+            commands.append(("batch_s3", batch_cmd, {**env, **s3_env(s3, f"s3://{bucket}/lake")}))
+        runs: dict[str, list[tuple[float, float, int]]] = {label: [] for label, _, _ in commands}
+        written: set[str] = set()
         for i in range(args.repeat):
-            order = [("batch", batch_cmd), ("duckdb", duck_cmd)][:: 1 if i % 2 == 0 else -1]
-            for label, cmd in order:
-                wall, cpu, rss, out = timed(cmd, env, label, Limits(args.idle_timeout, args.deadline))
+            order = commands[:: 1 if i % 2 == 0 else -1]
+            for label, cmd, cmd_env in order:
+                wall, cpu, rss, out = timed(cmd, cmd_env, label, Limits(args.idle_timeout, args.deadline))
                 runs[label].append((wall, cpu, rss))
+                if label != "duckdb":
+                    written.add(rows(url))
                 inside = ""
                 if label == "duckdb":
                     duck = json.loads(out.strip().splitlines()[-1])
@@ -193,6 +214,9 @@ def main() -> None:
                 print(f"run {i + 1} {label}: {wall:.2f}s wall{inside}, {cpu:.2f}s cpu, {rss} MB peak rss, "
                       f"load {os.getloadavg()[0]:.2f}", flush=True)
         check(url, duck)
+        print(f"every batch run wrote the same rows: {len(written) == 1}")
+        if len(written) != 1:
+            raise SystemExit("the batch runs disagree")
     batch_s = statistics.median(r[0] for r in runs["batch"])
     duck_s = statistics.median(r[0] for r in runs["duckdb"])
     print(f"median cpu_s: batch {statistics.median(r[1] for r in runs['batch']):.2f}, "
@@ -200,6 +224,17 @@ def main() -> None:
           f"duckdb peak rss {max(r[2] for r in runs['duckdb'])} MB")
     print(f"batch: events={args.events} batch_s={batch_s:.2f} duckdb_s={duck_s:.2f} "
           f"vs_duckdb={duck_s / batch_s:.2f} rss_mb={max(r[2] for r in runs['batch'])}")
+    if args.s3:
+        s3_s = statistics.median(r[0] for r in runs["batch_s3"])
+        print(f"batch from a bucket: events={args.events} batch_s3_s={s3_s:.2f} batch_s={batch_s:.2f} "
+              f"local_vs_s3={batch_s / s3_s:.2f} rss_mb={max(r[2] for r in runs['batch_s3'])}")
+
+
+def rows(url: str) -> str:
+    """The batch tables' rows of the hour, as one comparable value."""
+    with psycopg.connect(url) as conn:
+        return repr([conn.execute(sql.SQL("SELECT * FROM {} ORDER BY 1, 2, 3, 4").format(sql.Identifier(table))).fetchall()
+                     for table in ("bytes_hourly", "user_quota_limit")])
 
 
 def check(url: str, duck: dict[str, int]) -> None:

@@ -32,20 +32,22 @@ class UserFileError(PipelineError):
     """A user-metadata CSV file is missing or malformed."""
 
 
-class LakeUnavailable(PipelineError):
-    """DATA_DIR cannot be written (read-only, full disk): retried with backoff, nothing lost."""
-
-    def __init__(self, message: str, folder: Path | None = None) -> None:
-        super().__init__(message)
-        self.folder = folder  # where a write failed: the folder to probe before trying again
-
-
 class DataRejected(PipelineError):
     """PostgreSQL refused a value for what it is (out of range, too long), not for an outage."""
 
 
 class LakeError(PipelineError):
     """A file in the Parquet lake is unreadable or has the wrong schema."""
+
+
+class LakeUnavailable(LakeError):
+    """The lake cannot be written or listed: ``DATA_DIR`` read-only or full, or the lake's bucket
+    unreachable (endpoint down, credentials refused, no such bucket). Long-running services wait and
+    retry with backoff, losing nothing; a one-shot command exits 1."""
+
+    def __init__(self, message: str, folder: Path | None = None) -> None:
+        super().__init__(message)
+        self.folder = folder  # a local folder whose write failed: the one to probe before trying again
 
 
 class DevStackError(PipelineError):
@@ -60,3 +62,8 @@ def first_line(error: BaseException) -> str:
     """The first line of an error's message (driver errors run to several), or its class name."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def one_line(error: BaseException) -> str:
+    """An error's message on one line (pyarrow's and the S3 SDK's can span several)."""
+    return " ".join(str(error).split()) or type(error).__name__

@@ -24,11 +24,16 @@ EVENT_SCHEMA = pa.schema([
 ])
 
 
-def hour_dir(lake: Path, hour: int | datetime) -> Path:
-    """Folder of one UTC hour, given its start as epoch seconds or an aware datetime."""
+def hour_prefix(hour: int | datetime) -> str:
+    """``year=Y/month=M/day=D/hour=H`` of one UTC hour, given its start as epoch seconds or an aware datetime."""
     t = hour if isinstance(hour, datetime) else datetime.fromtimestamp(hour, UTC)
     t = t.astimezone(UTC)
-    return lake / f"year={t.year}" / f"month={t.month}" / f"day={t.day}" / f"hour={t.hour}"
+    return f"year={t.year}/month={t.month}/day={t.day}/hour={t.hour}"
+
+
+def hour_dir(lake: Path, hour: int | datetime) -> Path:
+    """Folder of one UTC hour in a local lake."""
+    return lake / hour_prefix(hour)
 
 
 def is_hidden(name: str) -> bool:

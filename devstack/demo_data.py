@@ -15,6 +15,7 @@ from confluent_kafka import KafkaException
 from batch.hours import HOUR, floor_hour, naive
 from batch.lake_reader import check_hour, list_hour
 from common.kafka import admin
+from common.lake_store import LakeStore
 from common.schema import LAKE_SUBDIR
 from simulator.course import USERS
 
@@ -73,7 +74,7 @@ def reset(brokers: str, database_url: str, topic: str, data: Path) -> None:
 
 def seen_everything(env: dict[str, str], plan: Plan) -> bool:
     """True once every simulated event of the plan's complete hours is published in the lake."""
-    lake = Path(env["DATA_DIR"]) / LAKE_SUBDIR
+    lake = LakeStore(str(Path(env["DATA_DIR"]) / LAKE_SUBDIR))
     return all(check_hour(list_hour(lake, hour)) >= EVENTS_PER_HOUR for hour in plan.hours)
 
 

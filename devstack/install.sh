@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to run the pipeline and its tests:
 # PostgreSQL server binaries, Java 17 and Maven (Debian packages, only when missing), a Python
-# virtualenv with the pinned packages (constraints.txt), and the Kafka broker jars (Maven Central).
+# virtualenv with the pinned packages (constraints.txt), the Kafka broker jars and the s3proxy jar
+# (Maven Central; the tests' S3 server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
@@ -29,3 +30,4 @@ fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[test]"
 "$VENV/bin/python" -c "from devstack.kafka import jars_dir, default_cache_dir; print('install: Kafka jars in', jars_dir(default_cache_dir()))"
+"$VENV/bin/python" -c "from devstack.s3 import s3proxy_jar; from devstack.kafka import default_cache_dir; print('install: S3 server (s3proxy) in', s3proxy_jar(default_cache_dir()))"

@@ -16,8 +16,8 @@ from common.errors import DevStackError
 from common.kafka import KafkaConfig, admin
 
 from .maven import copy_dependencies
-from .ports import port_open, wait_until
-from .processes import terminate
+from .ports import port_open
+from .processes import start_detached, stop_detached, terminate
 
 HERE = Path(__file__).parent
 POM = HERE / "kafka-jars.pom.xml"
@@ -111,14 +111,8 @@ class KafkaBroker:
                 raise DevStackError(f"Kafka storage format failed: {fmt.stderr[-2000:]}")
         if port_open(self.port):
             raise DevStackError(f"port {self.port} is already in use; is a broker running already?")
-        out = open(self.data_dir / "broker.log", "ab")
-        proc = subprocess.Popen(self._java("kafka.Kafka", str(props), heap="yes"), stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        self.pid_file.write_text(str(proc.pid))
-        if not wait_until(lambda: proc.poll() is None and self.ready(), timeout, 0.5):
-            self.stop()
-            tail = (self.data_dir / "broker.log").read_text(errors="replace")[-3000:]
-            raise DevStackError(f"Kafka broker did not become ready on {self.bootstrap}:\n{tail}")
+        start_detached(self._java("kafka.Kafka", str(props), heap="yes"), self.data_dir / "broker.log", self.pid_file,
+                       self.ready, f"Kafka broker on {self.bootstrap}", timeout)
         if self.sasl_port is not None:
             self._add_scram_user()
 
@@ -146,9 +140,7 @@ class KafkaBroker:
 
     def stop(self) -> None:
         """SIGTERM the broker, then SIGKILL it if it lingers."""
-        if self.pid_file.exists():
-            terminate(int(self.pid_file.read_text()), grace=30)
-            self.pid_file.unlink(missing_ok=True)
+        stop_detached(self.pid_file, grace=30)
 
     def kill(self) -> None:
         """SIGKILL the broker, as a crash would stop it (no controlled shutdown)."""

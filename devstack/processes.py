@@ -1,10 +1,17 @@
-"""Stopping background processes by pid: SIGTERM, wait, then SIGKILL."""
+"""Background services by pid file: started detached and awaited, stopped with SIGTERM then SIGKILL."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
+from collections.abc import Callable
+from pathlib import Path
+
+from common.errors import DevStackError
+
+from .ports import wait_until
 
 
 def alive(pid: int) -> bool:
@@ -37,3 +44,22 @@ def terminate(pid: int, grace: float = 20.0) -> None:
     deadline = time.monotonic() + 10
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def start_detached(cmd: list[str], log: Path, pid_file: Path, ready: Callable[[], bool], what: str,
+                   timeout: float, interval: float = 0.5) -> None:
+    """Start ``cmd`` in a session of its own (output appended to ``log``, pid in ``pid_file``) and
+    wait until ``ready()``; if it dies or stays unready, stop it and raise with the log's tail."""
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    pid_file.write_text(str(proc.pid))
+    if not wait_until(lambda: proc.poll() is None and ready(), timeout, interval):
+        stop_detached(pid_file, grace=10)
+        raise DevStackError(f"{what} did not become ready:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def stop_detached(pid_file: Path, grace: float) -> None:
+    """Stop the process ``pid_file`` names, if any, and forget it."""
+    if pid_file.exists():
+        terminate(int(pid_file.read_text()), grace=grace)
+        pid_file.unlink(missing_ok=True)

@@ -1,9 +1,10 @@
-"""A real Kafka broker and PostgreSQL for a test session or a benchmark: started here, or taken from
-the environment.
+"""A real Kafka broker, PostgreSQL and S3 server for a test session or a benchmark: started here,
+or taken from the environment.
 
-Set ``KAFKA_BROKERS`` and/or ``DATABASE_URL`` to use services that already run (CI with compose, a
-laptop with ``python -m devstack up``); otherwise a broker and a cluster are started on free
-loopback ports for the ``with`` block and stopped at its end. Used by ``tests/`` and ``bench/``.
+Set ``KAFKA_BROKERS``, ``DATABASE_URL`` and/or ``AWS_ENDPOINT_URL`` (with ``AWS_ACCESS_KEY_ID``,
+``AWS_SECRET_ACCESS_KEY``, ``AWS_REGION``) to use services that already run (CI with compose, a
+laptop with ``python -m devstack up``); otherwise a broker, a cluster and an s3proxy are started on
+free loopback ports for the ``with`` block and stopped at its end. Used by ``tests/`` and ``bench/``.
 """
 
 from __future__ import annotations
@@ -19,10 +20,14 @@ from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
+from pydantic import SecretStr
+
+from common.s3 import S3Options
 
 from .kafka import KafkaBroker, default_cache_dir, jars_dir
 from .ports import free_port
 from .postgres import PostgresCluster
+from .s3 import S3Server, s3proxy_jar
 
 
 @contextmanager
@@ -57,6 +62,48 @@ def postgres_service() -> Iterator[tuple[str, PostgresCluster | None]]:
     finally:
         cluster.stop("immediate")
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def s3_service() -> Iterator[tuple[S3Options, S3Server | None]]:
+    """How to reach the S3 server, and the server when started here (signed requests, a secret of its own)."""
+    if endpoint := os.environ.get("AWS_ENDPOINT_URL"):
+        secret = os.environ.get("AWS_SECRET_ACCESS_KEY")
+        yield S3Options(endpoint_url=endpoint, access_key_id=os.environ.get("AWS_ACCESS_KEY_ID"),
+                        secret_access_key=SecretStr(secret) if secret else None,
+                        region=os.environ.get("AWS_REGION", "us-east-1"),
+                        allow_http=endpoint.startswith("http://")), None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="test-s3-"))
+    server = S3Server(folder, free_port(), s3proxy_jar(default_cache_dir()), secret_key=SecretStr(uuid.uuid4().hex))
+    server.start()
+    try:
+        yield server.options(), server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def create_bucket(s3: S3Options) -> str:
+    """A new empty bucket (its name is valid for S3: lowercase, digits, hyphens)."""
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    s3.filesystem(allow_bucket_creation=True).create_dir(name)
+    return name
+
+
+def delete_bucket(s3: S3Options, name: str) -> None:
+    """Delete a bucket and everything in it."""
+    s3.filesystem(allow_bucket_deletion=True).delete_dir(name)
+
+
+def s3_env(s3: S3Options, lake_url: str) -> dict[str, str]:
+    """The environment that points a service at ``lake_url`` on this S3 server."""
+    env = {"LAKE_URL": lake_url, "AWS_REGION": s3.region, "AWS_ALLOW_HTTP": str(s3.allow_http).lower()}
+    env |= {"AWS_ENDPOINT_URL": s3.endpoint_url} if s3.endpoint_url else {}
+    if s3.access_key_id and s3.secret_access_key:
+        env |= {"AWS_ACCESS_KEY_ID": s3.access_key_id,
+                "AWS_SECRET_ACCESS_KEY": s3.secret_access_key.get_secret_value()}
+    return env
 
 
 def create_database(server_url: str) -> str:

@@ -1,7 +1,7 @@
 """python -m processor: the speed layer, a long-running Quix Streams consumer of KAFKA_TOPIC.
 
-Writes every valid event once to the Parquet lake (DATA_DIR/events, hive year/month/day/hour,
-UTC) and adds 5-minute totals per user, antenna and app to the `bytes` table, exactly once
+Writes every valid event once to the Parquet lake (LAKE_URL: DATA_DIR/events or an S3 bucket
+prefix; hive year/month/day/hour, UTC) and adds 5-minute totals per user, antenna and app to the `bytes` table, exactly once
 across crashes and restarts. Malformed messages go to KAFKA_DLQ_TOPIC. SIGTERM/SIGINT stop it
 cleanly; SIGUSR1 prints every thread's stack to stderr (a stuck processor explains itself).
 Metrics on METRICS_PORT (/metrics, /healthz, /ready).

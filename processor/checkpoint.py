@@ -4,9 +4,10 @@ Inside the transaction, partition by partition (in order, holding each partition
 discard uncommitted staging files -> skip offsets below ``next_offset`` -> parse against the
 contract. Then the checkpoint's 5-minute totals are added (``admission.admit``: an event PostgreSQL
 refuses becomes a dead letter, never the checkpoint's failure), each partition's admitted events are
-staged (durable file), dead letters are acknowledged by Kafka, every offset advances, and COMMIT
-makes all of it count at once. A crash anywhere before COMMIT leaves nothing the next owner will
-count twice. After COMMIT, the publish schedule moves partitions that are due into the lake.
+staged (a durable file, or a row of this transaction: ``ownership.Staging``), dead letters are
+acknowledged by Kafka, every offset advances, and COMMIT makes all of it count at once. A crash
+anywhere before COMMIT leaves nothing the next owner will count twice. After COMMIT, the publish
+schedule moves partitions that are due into the lake.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from .events.parse import Parsed, parse_batch
 from .events.windows import count_late
 from .kafka.dead_letters import DeadLetters
 from .lake.schedule import PublishSchedule
-from .lake.staging import StagingRoot
 from .metrics import Metrics
-from .ownership import take_partition
+from .ownership import Stager, Staging
 from .postgres.connection import ReconnectingConnection
 from .postgres.offsets import advance
 from .records import Checkpoint, TopicPartition
@@ -33,7 +33,7 @@ from .records import Checkpoint, TopicPartition
 class CheckpointApplier:
     """Applies the batches of a checkpoint, then lets the publish schedule move due partitions."""
 
-    def __init__(self, *, database: ReconnectingConnection, staging: StagingRoot, dead_letters: DeadLetters,
+    def __init__(self, *, database: ReconnectingConnection, staging: Staging, dead_letters: DeadLetters,
                  metrics: Metrics, schedule: PublishSchedule, max_event_bytes: int) -> None:
         self._db, self._staging, self._max_event_bytes = database, staging, max_event_bytes
         self._dlq, self._metrics, self._schedule = dead_letters, metrics, schedule
@@ -57,9 +57,9 @@ class CheckpointApplier:
 
     def _apply(self, conn: psycopg.Connection[Any], checkpoint: Checkpoint) -> dict[TopicPartition, Parsed]:
         parsed: dict[TopicPartition, Parsed] = {}
-        areas = {}
+        areas: dict[TopicPartition, Stager] = {}
         for tp, batch in sorted(checkpoint.items()):
-            areas[tp], next_offset = take_partition(conn, self._staging, tp)
+            areas[tp], next_offset = self._staging.take(conn, tp)
             start = bisect_left(batch.offsets, next_offset)
             self._metrics.replayed.inc(start)
             if start < len(batch.offsets):

@@ -9,6 +9,7 @@ from functools import partial
 
 import pyarrow as pa
 
+from common.db import connect
 from common.errors import DatabaseUnavailable, LakeUnavailable, ReplayRequired
 from common.kafka import CONSUMER_TUNING, ensure_topic, max_message_bytes
 
@@ -16,10 +17,9 @@ from .checkpoint import CheckpointApplier
 from .kafka.application import build_application, run_application
 from .kafka.dead_letters import DeadLetters
 from .kafka.sink import SpeedLayerSink
+from .lake.placement import check_nothing_stranded, choose_staging
 from .lake.schedule import PublishSchedule
-from .lake.staging import StagingRoot
 from .metrics import Metrics, serve
-from .ownership import publish_partition
 from .postgres.connection import ReconnectingConnection
 from .postgres.offsets import resume_offsets, start_at
 from .postgres.startup import check_database, wait_for_database
@@ -67,6 +67,10 @@ def consume(settings: ProcessorSettings, new_sink: Callable[[], SpeedLayerSink],
 def run(settings: ProcessorSettings) -> None:
     """Consume until SIGTERM/SIGINT; after a failed batch, wait and resume from PostgreSQL's offsets."""
     check_database(settings.database)
+    lake = settings.lake()
+    lake.check()
+    with connect(settings.database) as conn:
+        check_nothing_stranded(conn, lake, settings.staging_dir, settings.kafka_topic)
     # Arrow's default (jemalloc) pool keeps freed batch memory; the system allocator returns it.
     pa.set_memory_pool(pa.system_memory_pool())
     for topic in (settings.kafka_topic, settings.kafka_dlq_topic):
@@ -77,17 +81,16 @@ def run(settings: ProcessorSettings) -> None:
                                max_bytes=max_message_bytes(settings.kafka, settings.kafka_dlq_topic))
     database = ReconnectingConnection(settings.database, metrics)
     publishing = ReconnectingConnection(settings.database, metrics)  # the timer publishes on its own
-    staging = StagingRoot(staged=settings.staging_dir, temp=settings.tmp_dir)
-    schedule = PublishSchedule(publish=partial(publish_partition, publishing, staging, settings.lake_dir),
-                               metrics=metrics, flush_rows=settings.lake_flush_rows,
-                               flush_seconds=settings.lake_flush_seconds,
-                               staged=partial(staging.partitions, settings.kafka_topic),
+    staging = choose_staging(lake, settings.staging_dir, settings.tmp_dir)
+    schedule = PublishSchedule(publish=partial(staging.publish, publishing), metrics=metrics,
+                               flush_rows=settings.lake_flush_rows, flush_seconds=settings.lake_flush_seconds,
+                               staged=partial(staging.partitions, publishing, settings.kafka_topic),
                                retry_max_seconds=settings.retry_max_seconds)
     applier = CheckpointApplier(database=database, staging=staging, dead_letters=dead_letters, metrics=metrics,
                                 schedule=schedule, max_event_bytes=settings.max_event_bytes)
     backoff, stopping, stopped = Backoff(settings.retry_max_seconds), Stopping(), threading.Event()
     timer = threading.Thread(target=publish_idle, args=(schedule, stopped), name="publish-timer", daemon=True)
-    log.info("consuming %s as group %s; lake in %s", settings.kafka_topic, settings.consumer_group, settings.lake_dir)
+    log.info("consuming %s as group %s; lake in %s", settings.kafka_topic, settings.consumer_group, lake.url)
     try:
         timer.start()
         consume(settings, SpeedLayerSink.factory(applier.apply, metrics), backoff, stopping)

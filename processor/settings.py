@@ -8,12 +8,12 @@ from typing import Literal
 from pydantic import Field
 
 from common import schema
-from common.settings import DatabaseSettings, KafkaSettings, LakeSettings
+from common.settings import DatabaseSettings, KafkaSettings, LakeStorageSettings
 
 from .events.contract import DEFAULT_MAX_EVENT_BYTES
 
 
-class ProcessorSettings(KafkaSettings, DatabaseSettings, LakeSettings):
+class ProcessorSettings(KafkaSettings, DatabaseSettings, LakeStorageSettings):
     """Where to read, where to write, and how often to commit and publish."""
 
     kafka_dlq_topic: str = Field(schema.DEFAULT_DLQ_TOPIC, description="Dead-letter topic for rejected messages.")

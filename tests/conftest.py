@@ -7,10 +7,21 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from common.kafka import ensure_topic
+from common.s3 import S3Options
 from devstack.kafka import KafkaBroker
 from devstack.postgres import PostgresCluster
+from devstack.s3 import S3Server
 
-from .services import create_database, drop_database, kafka_service, postgres_service, unique
+from .services import (
+    create_bucket,
+    create_database,
+    delete_bucket,
+    drop_database,
+    kafka_service,
+    postgres_service,
+    s3_service,
+    unique,
+)
 
 
 @pytest.fixture(scope="session")
@@ -45,18 +56,43 @@ def postgres_url(postgres: tuple[str, PostgresCluster | None]) -> str:
     return postgres[0]
 
 
-@pytest.fixture
-def new_database(postgres_url: str) -> Iterator[Callable[[], str]]:
-    """Factory: an empty database of its own for this test; dropped afterwards."""
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[tuple[S3Options, S3Server | None]]:
+    """A real S3-compatible server (s3proxy over a folder, signed requests), and the server when the
+    session owns it."""
+    with s3_service() as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def s3(s3_server: tuple[S3Options, S3Server | None]) -> S3Options:
+    """How to reach the S3 server."""
+    return s3_server[0]
+
+
+def made_then_removed(create: Callable[[], str], remove: Callable[[str], None]) -> Iterator[Callable[[], str]]:
+    """A factory fixture's body: ``create`` on each call, ``remove`` each one made at the end."""
     created: list[str] = []
 
     def make() -> str:
-        created.append(create_database(postgres_url))
+        created.append(create())
         return created[-1]
 
     yield make
-    for url in created:
-        drop_database(url)
+    for name in created:
+        remove(name)
+
+
+@pytest.fixture
+def new_bucket(s3: S3Options) -> Iterator[Callable[[], str]]:
+    """Factory: an empty bucket of this test's own; deleted with its objects afterwards."""
+    yield from made_then_removed(lambda: create_bucket(s3), lambda name: delete_bucket(s3, name))
+
+
+@pytest.fixture
+def new_database(postgres_url: str) -> Iterator[Callable[[], str]]:
+    """Factory: an empty database of its own for this test; dropped afterwards."""
+    yield from made_then_removed(lambda: create_database(postgres_url), drop_database)
 
 
 @pytest.fixture

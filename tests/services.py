@@ -1,4 +1,4 @@
-"""Real Kafka and PostgreSQL for the test session (devstack/services.py), and what tests add to them.
+"""Real Kafka, PostgreSQL and S3 for the test session (devstack/services.py), and what tests add to them.
 
 The session's broker also has a SASL listener (PLAIN and SCRAM-SHA-256) for the SASL tests; every
 test database is provisioned with this session's role passwords.
@@ -14,7 +14,16 @@ from common import schema
 from devstack import services
 from devstack.kafka import KafkaBroker
 from devstack.postgres import role_url as devstack_role_url
-from devstack.services import create_database, drop_database, postgres_service, unique
+from devstack.services import (
+    create_bucket,
+    create_database,
+    delete_bucket,
+    drop_database,
+    postgres_service,
+    s3_env,
+    s3_service,
+    unique,
+)
 from provision.run import run as provision
 from provision.settings import ProvisionSettings
 
@@ -23,8 +32,9 @@ from provision.settings import ProvisionSettings
 ROLE_PASSWORDS = {role: f"{role}-secret-{uuid.uuid4().hex}"
                   for role in (schema.PROCESSOR_ROLE, schema.BATCH_ROLE, schema.READER_ROLE)}
 
-__all__ = ["ROLE_PASSWORDS", "create_database", "drop_database", "kafka_service", "postgres_service",
-           "provision_database", "provisioned_database", "role_url", "unique"]
+__all__ = ["ROLE_PASSWORDS", "create_bucket", "create_database", "delete_bucket", "drop_database", "kafka_service",
+           "postgres_service", "provision_database", "provisioned_database", "role_url", "s3_env", "s3_service",
+           "unique"]
 
 
 @contextmanager

@@ -6,7 +6,9 @@ so the lake only ever holds complete Parquet files: no reader, however naive, se
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +29,9 @@ def file_system(folder: Path) -> Iterator[None]:
         raise LakeUnavailable(f"cannot write {where}: {e.strerror or e}", folder) from e
 
 
+_IPC = pa.ipc.IpcWriteOptions(compression="lz4")
+
+
 def fsync_dir(folder: Path) -> None:
     """Make a rename or unlink in ``folder`` durable."""
     fd = os.open(folder, os.O_RDONLY)
@@ -37,21 +42,45 @@ def fsync_dir(folder: Path) -> None:
 
 
 def commit_temp(tmp: Path, final: Path) -> None:
-    """fsync ``tmp``, rename it to ``final`` atomically, fsync the target folder."""
+    """fsync ``tmp``, rename it to ``final`` atomically, fsync the target folder.
+
+    A lake folder on another file system (``LAKE_URL``) gets a hidden copy beside ``final`` first:
+    readers skip names starting with ``.``, and the rename stays atomic.
+    """
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
     final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(tmp, final)
+    try:
+        os.replace(tmp, final)
+    except OSError as e:
+        if e.errno != errno.EXDEV:
+            raise
+        beside = final.with_name(f".{final.name}.tmp")
+        shutil.copyfile(tmp, beside)
+        commit_temp(beside, final)
+        tmp.unlink()
     fsync_dir(final.parent)
 
 
 def write_ipc_atomically(table: pa.Table, final: Path, tmp: Path) -> None:
     """Same, as an Arrow IPC file (LZ4): cheap to write, and read back without decoding."""
     tmp.parent.mkdir(parents=True, exist_ok=True)
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(
-            sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema, options=_IPC) as writer:
         writer.write_table(table)
     commit_temp(tmp, final)
+
+
+def ipc_buffer(table: pa.Table) -> pa.Buffer:
+    """A staged batch as the bytes of an Arrow IPC file (LZ4), for a database row."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema, options=_IPC) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def read_ipc_buffer(data: bytes) -> pa.Table:
+    """The batch held in the bytes of an Arrow IPC file."""
+    return pa.ipc.open_file(pa.py_buffer(data)).read_all()
 
 
 def read_ipc(path: Path, columns: list[str] | None = None) -> pa.Table:

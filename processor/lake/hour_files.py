@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -9,9 +10,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from common.lake import EVENT_SCHEMA
-
-from .durable import commit_temp, read_ipc
-from .staging import StagingArea
 
 _US_PER_HOUR = 3_600_000_000
 ROW_GROUP = 256 * 1024  # rows per Parquet row group: large enough for readers, bounded memory
@@ -45,16 +43,16 @@ class _HourFile:
         self._writer.close()
 
 
-def write_hour_files(area: StagingArea, inputs: tuple[str, ...], outputs: dict[int, Path]) -> None:
-    """Split the staged ``inputs`` by hour into temporary files, then move each to its ``outputs`` path."""
+def write_hour_files(tables: Iterable[pa.Table], tmp_folder: Path, commit: Callable[[int, Path], None]) -> list[int]:
+    """Split ``tables`` (staged batches in offset order) by UTC hour into temporary Parquet files in
+    ``tmp_folder``, then hand each complete file to ``commit(hour, temp path)``; the hours written."""
     def temp(hour: int) -> Path:
-        return area.tmp_folder / f"publish-{hour}.parquet.tmp"
+        return tmp_folder / f"publish-{hour}.parquet.tmp"
 
     files: dict[int, _HourFile] = {}
-    area.tmp_folder.mkdir(parents=True, exist_ok=True)
+    tmp_folder.mkdir(parents=True, exist_ok=True)
     try:
-        for name in inputs:
-            table = read_ipc(area.folder / name)
+        for table in tables:
             hours = event_hours(table)
             for h in pc.unique(hours).to_pylist():
                 if h not in files:
@@ -66,4 +64,5 @@ def write_hour_files(area: StagingArea, inputs: tuple[str, ...], outputs: dict[i
         for f in files.values():
             f.close()
     for h in files:
-        commit_temp(temp(h), outputs[h])
+        commit(h, temp(h))
+    return list(files)

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from common.lake import hour_dir
 
 from ..records import TopicPartition
-from .durable import file_system, read_ipc, remove
+from .durable import commit_temp, file_system, read_ipc, remove
 from .hour_files import event_hours, write_hour_files
 from .manifest import PublishManifest, lake_file_name
 from .staging import StagingArea
@@ -39,7 +39,8 @@ def execute(area: StagingArea, lake: Path, manifest: PublishManifest) -> list[Pa
     """Write the manifest's outputs (unless all are already there), then delete its inputs and itself."""
     outputs = {h: lake / rel for h, rel in manifest.outputs.items()}
     if not all(p.exists() for p in outputs.values()):
-        write_hour_files(area, manifest.inputs, outputs)
+        write_hour_files((read_ipc(area.folder / name) for name in manifest.inputs), area.tmp_folder,
+                         lambda hour, tmp: commit_temp(tmp, outputs[hour]))
     remove([area.folder / name for name in manifest.inputs] + [PublishManifest.path(area)])
     return list(outputs.values())
 

@@ -13,7 +13,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from common.errors import DatabaseUnavailable, LakeUnavailable
 
@@ -27,7 +26,7 @@ log = logging.getLogger(__name__)
 class PublishSchedule:
     """Tracks staged rows and age per partition and calls ``publish`` for those that are due."""
 
-    def __init__(self, *, publish: Callable[[TopicPartition], list[Path]], metrics: Metrics, flush_rows: int,
+    def __init__(self, *, publish: Callable[[TopicPartition], list[str]], metrics: Metrics, flush_rows: int,
                  flush_seconds: float, staged: Callable[[], list[TopicPartition]] = list,
                  retry_max_seconds: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._publish, self._metrics, self._clock, self._on_disk = publish, metrics, clock, staged
@@ -57,7 +56,12 @@ class PublishSchedule:
             if self._retry_at is not None and now < self._retry_at:
                 return
             due = {tp for tp, (rows, since) in self._staged.items() if rows and now - since >= self._flush_seconds}
-            for tp in sorted(due | self._pending | {tp for tp in self._on_disk() if tp not in self._staged}):
+            try:
+                new = {tp for tp in self._on_disk() if tp not in self._staged}
+            except (LakeUnavailable, DatabaseUnavailable, OSError) as e:
+                log.debug("cannot list staged partitions now (%s); next tick", e)
+                new = set()
+            for tp in sorted(due | self._pending | new):
                 self._try(tp)
 
     def publish_all(self) -> None:

@@ -1,23 +1,50 @@
-"""Fixtures of the batch tests: a lake folder of the test's own and a provisioned database."""
+"""Fixtures of the batch tests: a lake of the test's own (a folder, or a bucket on the real S3
+server) and a provisioned database.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from batch.settings import BatchSettings
 from common import schema
+from common.lake_store import LakeStore
 
-from ..services import provision_database, role_url
+from ..services import provision_database, role_url, s3_env
+
+
+def local_env(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "data" / "events").mkdir(parents=True)
+    return {"DATA_DIR": str(tmp_path / "data")}
+
+
+@pytest.fixture(params=["local", "s3"])
+def lake_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """The settings of this test's lake: ``$DATA_DIR/events``, or ``LAKE_URL=s3://<new bucket>/lake``."""
+    env = local_env(tmp_path)
+    if request.param == "s3":
+        new_bucket: Callable[[], str] = request.getfixturevalue("new_bucket")
+        env |= s3_env(request.getfixturevalue("s3"), f"s3://{new_bucket()}/lake")
+    return env
 
 
 @pytest.fixture
-def lake(tmp_path: Path) -> Path:
-    """``$DATA_DIR/events`` of this test (``DATA_DIR`` is its parent)."""
-    folder = tmp_path / "data" / "events"
-    folder.mkdir(parents=True)
-    return folder
+def local_lake_env(tmp_path: Path) -> dict[str, str]:
+    """A local lake only, for tests about something else than where the lake is."""
+    return local_env(tmp_path)
+
+
+def batch_settings(database_url: str, env: dict[str, str]) -> BatchSettings:
+    return BatchSettings(database_url=database_url, **{k.lower(): v for k, v in env.items()})
+
+
+@pytest.fixture
+def lake(lake_env: dict[str, str]) -> LakeStore:
+    """This test's lake."""
+    return batch_settings("postgresql://unused@localhost/x", lake_env).lake()
 
 
 @pytest.fixture
@@ -28,6 +55,6 @@ def provisioned(database_url: str) -> str:
 
 
 @pytest.fixture
-def settings(provisioned: str, lake: Path) -> BatchSettings:
+def settings(provisioned: str, lake_env: dict[str, str]) -> BatchSettings:
     """Batch settings pointing at this test's database, as the batch job's role, and lake."""
-    return BatchSettings(database_url=role_url(provisioned, schema.BATCH_ROLE), data_dir=lake.parent)
+    return batch_settings(role_url(provisioned, schema.BATCH_ROLE), lake_env)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import psycopg
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from batch.hours import parse_hour
@@ -15,11 +13,13 @@ from batch.run import catch_up_hours, run
 from batch.settings import BatchSettings
 from common import schema
 from common.errors import ConfigError, LakeError
+from common.lake_store import LakeStore
 
 from ..helpers import query
 from ..services import provision_database, role_url
+from .conftest import batch_settings
 from .data import A0, BYTES_13, BYTES_14, HOUR_13, HOUR_14, LATE_13, QUOTA_13, QUOTA_14, T13, U2
-from .lake import events_table, write_bytes, write_events
+from .lake import events_table, write_bytes, write_events, write_table
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +28,7 @@ LEDGER = ("SELECT hour, fingerprint, files, events, unknown_user_events, bytes_h
           "FROM batch_runs ORDER BY hour")
 
 
-def write_hours(lake: Path) -> None:
+def write_hours(lake: LakeStore) -> None:
     for n, events in enumerate(HOUR_13):
         write_events(lake, "2022-10-29T13", f"part-{n}.parquet", events)
     write_events(lake, "2022-10-29T14", "part-0.parquet", HOUR_14[0])
@@ -45,7 +45,7 @@ def hours(*texts: str) -> list:
 
 
 def test_two_hours_of_known_events_give_exact_bytes_hourly_and_quota_rows(settings: BatchSettings,
-                                                                        lake: Path) -> None:
+                                                                        lake: LakeStore) -> None:
     write_hours(lake)
     run(settings, hours("2022-10-29T13", "2022-10-29T14"))
     got = tables(settings.database_url.get_secret_value())
@@ -54,7 +54,7 @@ def test_two_hours_of_known_events_give_exact_bytes_hourly_and_quota_rows(settin
 
 
 def test_the_ledger_counts_events_files_rows_and_ids_missing_from_user_metadata(
-        settings: BatchSettings, lake: Path) -> None:
+        settings: BatchSettings, lake: LakeStore) -> None:
     write_hours(lake)
     run(settings, hours("2022-10-29T13"))
     [row] = tables(settings.database_url.get_secret_value())["batch_runs"]
@@ -62,7 +62,7 @@ def test_the_ledger_counts_events_files_rows_and_ids_missing_from_user_metadata(
     assert row[2:8] == (2, 8, 2, len(BYTES_13), 2, 427272)
 
 
-def test_running_an_hour_again_changes_nothing(settings: BatchSettings, lake: Path) -> None:
+def test_running_an_hour_again_changes_nothing(settings: BatchSettings, lake: LakeStore) -> None:
     write_hours(lake)
     run(settings, hours("2022-10-29T13", "2022-10-29T14"))
     before = tables(settings.database_url.get_secret_value())
@@ -71,19 +71,19 @@ def test_running_an_hour_again_changes_nothing(settings: BatchSettings, lake: Pa
     assert tables(settings.database_url.get_secret_value()) == before
 
 
-def test_a_range_run_equals_hour_by_hour_runs(settings: BatchSettings, lake: Path,
-                                              new_database: Any) -> None:
+def test_a_range_run_equals_hour_by_hour_runs(settings: BatchSettings, lake: LakeStore,
+                                              lake_env: dict[str, str], new_database: Any) -> None:
     write_hours(lake)
     run(settings, hours("2022-10-29T12", "2022-10-29T13", "2022-10-29T14", "2022-10-29T15"))
     owner = new_database()
     provision_database(owner)
-    other = BatchSettings(database_url=role_url(owner, schema.BATCH_ROLE), data_dir=settings.data_dir)
+    other = batch_settings(role_url(owner, schema.BATCH_ROLE), lake_env)
     for hour in ("2022-10-29T15", "2022-10-29T13", "2022-10-29T12", "2022-10-29T14"):
         run(other, hours(hour))
     assert tables(other.database_url.get_secret_value()) == tables(settings.database_url.get_secret_value())
 
 
-def test_an_hour_without_data_writes_nothing_and_succeeds(settings: BatchSettings, lake: Path) -> None:
+def test_an_hour_without_data_writes_nothing_and_succeeds(settings: BatchSettings, lake: LakeStore) -> None:
     write_bytes(lake, "2022-10-29T16", ".part-0.parquet.tmp-1", b"still being written")
     summary = run(settings, hours("2022-10-29T15", "2022-10-29T16"))
     assert [r.written for r in summary.results] == [False, False]
@@ -91,17 +91,17 @@ def test_an_hour_without_data_writes_nothing_and_succeeds(settings: BatchSetting
         "bytes_hourly": [], "user_quota_limit": [], "batch_runs": []}
 
 
-def test_a_corrupt_file_fails_its_hour_only_and_names_the_file(settings: BatchSettings, lake: Path) -> None:
+def test_a_corrupt_file_fails_its_hour_only_and_names_the_file(settings: BatchSettings, lake: LakeStore) -> None:
     write_hours(lake)
     bad = write_bytes(lake, "2022-10-29T14", "part-1.parquet", b"PAR1 garbage")
     with pytest.raises(LakeError, match="1 of 2 hours failed") as failure:
         run(settings, hours("2022-10-29T13", "2022-10-29T14"))
-    assert str(bad) in str(failure.value)
+    assert bad in str(failure.value)
     got = tables(settings.database_url.get_secret_value())
     assert got["bytes_hourly"] == BYTES_13 and [r[0] for r in got["batch_runs"]] == [T13]
 
 
-def test_a_failed_rerun_keeps_the_rows_written_before(settings: BatchSettings, lake: Path) -> None:
+def test_a_failed_rerun_keeps_the_rows_written_before(settings: BatchSettings, lake: LakeStore) -> None:
     write_hours(lake)
     run(settings, hours("2022-10-29T13"))
     before = tables(settings.database_url.get_secret_value())
@@ -112,7 +112,7 @@ def test_a_failed_rerun_keeps_the_rows_written_before(settings: BatchSettings, l
 
 
 def test_catch_up_processes_new_hours_then_only_an_hour_that_received_late_events(
-        settings: BatchSettings, lake: Path) -> None:
+        settings: BatchSettings, lake: LakeStore) -> None:
     url = settings.database_url.get_secret_value()
     write_hours(lake)
     now = parse_hour("2022-10-30T00")
@@ -129,18 +129,17 @@ def test_catch_up_processes_new_hours_then_only_an_hour_that_received_late_event
 
 
 def test_a_wrongly_typed_file_fails_its_hour_and_nothing_is_written_for_it(settings: BatchSettings,
-                                                                        lake: Path) -> None:
+                                                                        lake: LakeStore) -> None:
     write_hours(lake)
-    bad = lake / "year=2022/month=10/day=29/hour=14/part-1.parquet"
     table = events_table(HOUR_14[0])
-    pq.write_table(table.set_column(3, "bytes", table["bytes"].cast(pa.string())), bad)
+    write_table(lake, "2022-10-29T14", "part-1.parquet", table.set_column(3, "bytes", table["bytes"].cast(pa.string())))
     with pytest.raises(LakeError, match="column bytes is string, expected int64"):
         run(settings, hours("2022-10-29T14"))
     assert tables(settings.database_url.get_secret_value()) == {
         "bytes_hourly": [], "user_quota_limit": [], "batch_runs": []}
 
 
-def test_a_failure_inside_the_hours_transaction_leaves_its_previous_rows(settings: BatchSettings, lake: Path,
+def test_a_failure_inside_the_hours_transaction_leaves_its_previous_rows(settings: BatchSettings, lake: LakeStore,
                                                                       provisioned: str) -> None:
     url = settings.database_url.get_secret_value()
     write_hours(lake)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from batch.log_lines import hour_line, progress
 from batch.reconcile import differences, summarize_differences
@@ -29,13 +28,13 @@ def test_an_hour_line_names_the_counts_and_the_reconciliation() -> None:
     result = HourResult(datetime(2022, 10, 29, 13, tzinfo=UTC), written=True, files=2, events=9,
                         unknown_user_events=1, bytes_hourly_rows=5, quota_rows=1,
                         differences=differences(BATCH, BATCH))
-    line = hour_line(result, Path("lake"), 0.5)
+    line = hour_line(result, "lake", 0.5)
     assert line.startswith("2022-10-29T13:00Z: 2 file(s), 9 events (1 of ids not in user_metadata)")
     assert "1 user(s) over quota; speed layer matches" in line
 
 
 def test_an_hour_without_data_says_so() -> None:
-    line = hour_line(HourResult(datetime(2022, 10, 29, 15, tzinfo=UTC), written=False), Path("lake"), 0.0)
+    line = hour_line(HourResult(datetime(2022, 10, 29, 15, tzinfo=UTC), written=False), "lake", 0.0)
     assert line == "2022-10-29T15:00Z: no data (no files under lake), nothing written"
 
 

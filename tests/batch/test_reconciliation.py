@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -11,12 +10,19 @@ import pytest
 from batch.hours import parse_hour
 from batch.run import run
 from batch.settings import BatchSettings
+from common.lake_store import LakeStore
 
 from ..helpers import query
 from .data import A0, A1, BYTES_13, HOUR_13
 from .lake import write_events
 
 pytestmark = pytest.mark.integration
+@pytest.fixture
+def lake_env(local_lake_env: dict[str, str]) -> dict[str, str]:
+    """Reconciliation does not depend on where the lake is: a local one only."""
+    return local_lake_env
+
+
 DIFFS = "SELECT user_total_bytes_diff, antenna_total_bytes_diff, app_total_bytes_diff FROM batch_runs"
 
 
@@ -36,12 +42,12 @@ def insert_bytes(url: str, rows: list[tuple[datetime, str, int, str]]) -> None:
         cur.executemany("INSERT INTO bytes (timestamp, id, value, type) VALUES (%s, %s, %s, %s)", rows)
 
 
-def write_hour_13(lake: Path) -> None:
+def write_hour_13(lake: LakeStore) -> None:
     for n, events in enumerate(HOUR_13):
         write_events(lake, "2022-10-29T13", f"part-{n}.parquet", events)
 
 
-def test_matching_speed_rows_record_a_zero_difference(settings: BatchSettings, lake: Path, provisioned: str) -> None:
+def test_matching_speed_rows_record_a_zero_difference(settings: BatchSettings, lake: LakeStore, provisioned: str) -> None:
     url = settings.database_url.get_secret_value()
     write_hour_13(lake)
     insert_bytes(provisioned, speed_rows_for_hour_13())
@@ -49,7 +55,7 @@ def test_matching_speed_rows_record_a_zero_difference(settings: BatchSettings, l
     assert query(url, DIFFS) == [(0, 0, 0)]
 
 
-def test_missing_and_extra_speed_bytes_are_recorded_exactly_per_type(settings: BatchSettings, lake: Path,
+def test_missing_and_extra_speed_bytes_are_recorded_exactly_per_type(settings: BatchSettings, lake: LakeStore,
                                                                        provisioned: str) -> None:
     url = settings.database_url.get_secret_value()
     write_hour_13(lake)
@@ -64,7 +70,7 @@ def test_missing_and_extra_speed_bytes_are_recorded_exactly_per_type(settings: B
 
 
 def test_an_hour_the_speed_layer_never_saw_differs_by_all_its_bytes(settings: BatchSettings,
-                                                                      lake: Path) -> None:
+                                                                      lake: LakeStore) -> None:
     url = settings.database_url.get_secret_value()
     write_hour_13(lake)
     run(settings, [parse_hour("2022-10-29T13")])

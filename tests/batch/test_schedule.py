@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from batch.schedule import Scheduler, next_wake, retry_delay
-from common.errors import DatabaseUnavailable
+from common.errors import DatabaseUnavailable, LakeUnavailable
 
 from ..helpers import run_module
 
@@ -71,6 +71,20 @@ def test_an_unreachable_database_is_retried_with_growing_pauses_and_never_ends_t
     assert time.sleeps[:3] == [1.0, 2.0, 3.0]
     assert len(calls) == 5  # three failures, the catch-up that worked, the next hour's
     assert calls[4] == at("2022-10-29T14:05:00")
+
+
+def test_an_unreachable_lake_bucket_is_retried_like_an_unreachable_database() -> None:
+    time = FakeTime("2022-10-29T13:20:00", wakes=3)
+    calls: list[datetime] = []
+
+    def catch_up(now: datetime) -> list[datetime]:
+        calls.append(now)
+        if len(calls) == 1:
+            raise LakeUnavailable("cannot reach bucket lake of s3://lake/events: connection refused")
+        return []
+
+    Scheduler(GRACE, 30, catch_up, time.now, time.sleep).run()
+    assert time.sleeps[0] == 1.0 and len(calls) == 3
 
 
 def test_a_stop_during_a_retry_pause_ends_the_scheduler() -> None:

@@ -10,18 +10,20 @@ from pathlib import Path
 
 import pytest
 
+from common.lake_store import LakeStore
 from devstack.ports import wait_until
 from devstack.postgres import PostgresCluster
 
 from ..helpers import query
+from .conftest import batch_settings
 from .data import HOUR_13, HOUR_14
 from .lake import write_events
 
 pytestmark = pytest.mark.integration
 
 
-def start(url: str, lake: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": str(lake.parent), "RETRY_MAX_SECONDS": "1"}
+def start(url: str, lake_env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **lake_env, "DATABASE_URL": url, "RETRY_MAX_SECONDS": "1"}
     with log.open("wb") as out:
         return subprocess.Popen([sys.executable, "-m", "batch", "--schedule"], env=env, stdout=out,
                                 stderr=subprocess.STDOUT)
@@ -37,12 +39,12 @@ def stop(proc: subprocess.Popen[bytes]) -> int:
 
 
 def test_the_scheduler_processes_the_closed_hours_then_waits_and_stops_on_sigterm_with_exit_0(
-        provisioned: str, lake: Path, tmp_path: Path) -> None:
+        provisioned: str, lake: LakeStore, lake_env: dict[str, str], tmp_path: Path) -> None:
     for n, events in enumerate(HOUR_13):
         write_events(lake, "2022-10-29T13", f"part-{n}.parquet", events)
     write_events(lake, "2022-10-29T14", "part-0.parquet", HOUR_14[0])
     log = tmp_path / "schedule.log"
-    proc = start(provisioned, lake, log)
+    proc = start(provisioned, lake_env, log)
     try:
         assert wait_until(lambda: hours_done(provisioned) == ["13", "14"], 60), log.read_text()
         assert wait_until(lambda: "next at" in log.read_text(), 10), log.read_text()
@@ -56,15 +58,16 @@ def test_the_scheduler_processes_the_closed_hours_then_waits_and_stops_on_sigter
 
 
 def test_the_scheduler_waits_out_a_postgres_outage_and_then_catches_up(
-        provisioned: str, lake: Path, tmp_path: Path, postgres: tuple[str, PostgresCluster | None]) -> None:
+        provisioned: str, local_lake_env: dict[str, str], tmp_path: Path,
+        postgres: tuple[str, PostgresCluster | None]) -> None:
     cluster = postgres[1]
     if cluster is None:
         pytest.skip("PostgreSQL is external (DATABASE_URL): the test cannot stop it")
-    write_events(lake, "2022-10-29T14", "part-0.parquet", HOUR_14[0])
+    write_events(batch_settings(provisioned, local_lake_env).lake(), "2022-10-29T14", "part-0.parquet", HOUR_14[0])
     log = tmp_path / "schedule.log"
     cluster.stop("immediate")
     try:
-        proc = start(provisioned, lake, log)
+        proc = start(provisioned, local_lake_env, log)
         assert wait_until(lambda: log.read_text().count("retrying in") >= 2, 30), log.read_text()
         assert proc.poll() is None, f"the scheduler died during the outage: {log.read_text()}"
     finally:

@@ -12,7 +12,7 @@ from .compose import COMPOSE_FILE, REPO, compose, env_example, resolved, tool
 PIPELINE_SERVICES = ("provision", "simulator", "simulator-load", "processor", "batch", "dashboards")
 
 
-@pytest.mark.parametrize("profile", ["", "load", "monitoring", "*"])
+@pytest.mark.parametrize("profile", ["", "load", "monitoring", "s3", "*"])
 def test_compose_config_accepts_the_file_with_the_example_settings_in_every_profile(profile: str) -> None:
     args = ("--profile", profile) if profile else ()
     done = compose(*args, "config", "-q")
@@ -99,3 +99,13 @@ def test_no_password_is_given_to_a_process_in_its_arguments() -> None:
             assert all(value not in " ".join(s.get("command") or []) for s in services.values()), secret
     init = (REPO / "deploy/superset/init.sh").read_text()
     assert "--password" not in init and 'printf \'%s\\n\' "$ADMIN_PASSWORD" |' in init
+
+
+def test_the_s3_profile_gives_a_second_processor_a_disk_of_its_own_and_the_same_lake_settings() -> None:
+    s3_settings = {"LAKE_URL": "s3://lake/events", "AWS_ENDPOINT_URL": "http://s3:80", "AWS_ALLOW_HTTP": "true"}
+    services = resolved(s3_settings, profile="s3")["services"]
+    first, second = services["processor"], services["processor-b"]
+    assert second["environment"] == first["environment"] and first["environment"]["LAKE_URL"] == "s3://lake/events"
+    assert services["batch"]["environment"]["LAKE_URL"] == "s3://lake/events"
+    assert {v["source"] for v in second["volumes"]}.isdisjoint({v["source"] for v in first["volumes"]})
+    assert services["s3"]["environment"]["S3PROXY_CREDENTIAL"] == env_example()["AWS_SECRET_ACCESS_KEY"]

@@ -19,6 +19,8 @@ import polars as pl
 from confluent_kafka import Producer
 
 from common import schema
+from common.lake_store import LakeStore
+from common.settings import LakeStorageSettings
 from devstack.ports import free_port
 
 from ..helpers import query
@@ -26,6 +28,8 @@ from ..services import role_url
 
 T13 = 1667048400  # 2022-10-29T13:00:00Z
 PARTITIONS = 4
+LAKE_VARIABLES = {"DATA_DIR", "LAKE_URL", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                  "AWS_REGION", "AWS_ALLOW_HTTP"}
 TYPES = {"id": "user_total_bytes", "antenna_id": "antenna_total_bytes", "app": "app_total_bytes"}
 MALFORMED = [b"", b"not json", b"[1,2,3]", b'{"bytes":1,"timestamp":1667048400,"app":"X","id":"u"}',
              b'{"bytes":-4,"timestamp":1667048400,"app":"X","id":"u","antenna_id":"a"}',
@@ -79,12 +83,20 @@ def database_totals(url: str) -> Counter[tuple[datetime, str, str]]:
     return Counter({(t, i, k): v for t, i, v, k in query(url, "SELECT timestamp, id, value, type FROM bytes")})
 
 
-def lake_events(data_dir: Path) -> list[tuple[object, ...]]:
-    """Every event in the lake, read as a hive dataset by Polars, with its partition hour checked."""
-    lake = data_dir / "events"
-    if not any(lake.rglob("*.parquet")):
+def lake_store(env: dict[str, str]) -> LakeStore:
+    """The lake a processor with ``env`` writes (``DATA_DIR/events`` or ``LAKE_URL``)."""
+    return LakeStorageSettings(**{k.lower(): v for k, v in env.items() if k in LAKE_VARIABLES}).lake()
+
+
+def lake_events(lake: Path | LakeStore) -> list[tuple[object, ...]]:
+    """Every event in the lake (a data folder's or any store), read as a hive dataset by Polars, with
+    its partition hour checked; the lake must hold nothing but complete ``part-*.parquet`` objects."""
+    store = lake if isinstance(lake, LakeStore) else LakeStore(str(lake / "events"))
+    objects = store.walk()
+    assert all(o.name.startswith("part-") and o.name.endswith(".parquet") for o in objects), objects
+    if not objects:
         return []
-    frame = pl.scan_parquet(lake, hive_partitioning=True).collect()
+    frame = pl.scan_parquet(store.url + "/", hive_partitioning=True, storage_options=store.storage_options).collect()
     assert (frame["timestamp"].dt.hour() == frame["hour"]).all()
     return sorted(frame.select("timestamp", "id", "antenna_id", "bytes", "app").rows())
 
@@ -134,7 +146,7 @@ class ProcessorRun:
 
 @dataclass(frozen=True)
 class Pipeline:
-    """What one processor test runs against: a provisioned database, a topic, a data folder, a log."""
+    """What one processor test runs against: a provisioned database, a topic, a data folder, a log, a lake."""
 
     url: str
     topic: str
@@ -142,6 +154,7 @@ class Pipeline:
     brokers: str
     log: Path
     env: dict[str, str]  # the processor's settings; tests may adjust them before a run
+    lake: LakeStore  # where its lake is: the data folder's events/, or a bucket
 
 
 def processor_env(brokers: str, topic: str, database_url: str, data_dir: Path, group: str) -> dict[str, str]:

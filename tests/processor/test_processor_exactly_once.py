@@ -6,15 +6,17 @@ import random
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from common.kafka import end_offsets, ensure_topic
+from common.lake_store import LakeStore
 
 from ..helpers import consume_all
-from ..services import provisioned_database, unique
+from ..services import create_bucket, delete_bucket, provisioned_database, s3_env, unique
 from .harness import (
     MALFORMED,
     PARTITIONS,
@@ -26,6 +28,7 @@ from .harness import (
     expected_lake,
     expected_totals,
     lake_events,
+    lake_store,
     make_events,
     processor_env,
     produce,
@@ -52,7 +55,7 @@ class MixedRun:
     url: str
     topic: str
     brokers: str
-    data: Path
+    lake: LakeStore  # the data folder's events/, or a bucket
     log: Path
     events: list[dict[str, object]]  # the valid events produced
     code: int  # the processor's exit code after SIGTERM
@@ -60,15 +63,24 @@ class MixedRun:
     ready: int  # /ready's status once caught up
 
 
-@pytest.fixture(scope="module")
-def mixed_run(kafka_brokers: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MixedRun]:
-    """Three hours out of order, hour-late events produced last, malformed messages mixed in."""
+@pytest.fixture(scope="module", params=["local", "s3"])
+def mixed_run(request: pytest.FixtureRequest, kafka_brokers: str, postgres_url: str,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[MixedRun]:
+    """Three hours out of order, hour-late events produced last, malformed messages mixed in; the
+    lake in the data folder, or in a bucket of the real S3 server."""
     tmp = tmp_path_factory.mktemp("mixed")
-    with provisioned_database(postgres_url) as url:
-        yield run_mixed(kafka_brokers, url, tmp)
+    with ExitStack() as stack:
+        url = stack.enter_context(provisioned_database(postgres_url))
+        lake_env: dict[str, str] = {}
+        if request.param == "s3":
+            s3 = request.getfixturevalue("s3")
+            bucket = create_bucket(s3)
+            stack.callback(delete_bucket, s3, bucket)
+            lake_env = s3_env(s3, f"s3://{bucket}/lake")
+        yield run_mixed(kafka_brokers, url, tmp, lake_env)
 
 
-def run_mixed(kafka_brokers: str, url: str, tmp: Path) -> MixedRun:
+def run_mixed(kafka_brokers: str, url: str, tmp: Path, lake_env: dict[str, str]) -> MixedRun:
     topic = unique("devices")
     ensure_topic(kafka_brokers, topic, PARTITIONS)
     events = make_events(6000, seed=11)
@@ -77,7 +89,8 @@ def run_mixed(kafka_brokers: str, url: str, tmp: Path) -> MixedRun:
     rng = random.Random(5)
     for bad in MALFORMED * 3:
         values.insert(rng.randrange(len(values)), bad)
-    run = ProcessorRun(processor_env(kafka_brokers, topic, url, tmp / "data", unique("group")), tmp / "log").start()
+    env = processor_env(kafka_brokers, topic, url, tmp / "data", unique("group")) | lake_env
+    run = ProcessorRun(env, tmp / "log").start()
     produce(kafka_brokers, topic, values, PARTITIONS)
     time.sleep(3)  # the newest hour has been seen: what follows is an hour late
     produce(kafka_brokers, topic, [encode(e) for e in late], PARTITIONS)
@@ -85,7 +98,7 @@ def run_mixed(kafka_brokers: str, url: str, tmp: Path) -> MixedRun:
     metrics = scrape_until(run.metrics_port, "processor_consumer_lag{")
     ready = urllib.request.urlopen(f"http://127.0.0.1:{run.metrics_port}/ready").status
     code = run.stop()
-    return MixedRun(url=url, topic=topic, brokers=kafka_brokers, data=tmp / "data", log=tmp / "log",
+    return MixedRun(url=url, topic=topic, brokers=kafka_brokers, lake=lake_store(env), log=tmp / "log",
                     events=events + late, code=code, metrics=metrics, ready=ready)
 
 
@@ -94,7 +107,7 @@ def test_every_five_minute_total_equals_the_exact_sum_including_hour_late_events
 
 
 def test_the_lake_holds_every_valid_event_exactly_once_in_its_utc_hour(mixed_run: MixedRun) -> None:
-    assert lake_events(mixed_run.data) == expected_lake(mixed_run.events)
+    assert lake_events(mixed_run.lake) == expected_lake(mixed_run.events)
 
 
 def test_the_dead_letter_topic_holds_exactly_the_malformed_messages_with_reason_and_source(mixed_run: MixedRun) -> None:
@@ -127,7 +140,7 @@ def test_log_lines_about_a_rejected_message_name_its_topic_partition_and_offset(
     assert f"dead-lettered {mixed_run.topic}[" in log and "]@" in log
 
 
-def test_a_late_event_corrects_its_five_minute_row(new_pipeline: Callable[[], Pipeline]) -> None:
+def test_a_late_event_corrects_its_five_minute_row(new_pipeline: Callable[..., Pipeline]) -> None:
     pipeline = new_pipeline()
     on_time = {"bytes": 100, "timestamp": T13 + 10, "app": "A", "id": "u", "antenna_id": "x"}
     much_later = {"bytes": 1, "timestamp": T13 + 7200, "app": "A", "id": "u", "antenna_id": "x"}

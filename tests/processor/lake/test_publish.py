@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from processor.events.parse import parse_batch
 from processor.lake.manifest import MANIFEST, PublishManifest
@@ -87,3 +90,19 @@ def test_the_manifest_reads_back_as_written_and_keeps_its_json_shape(tmp_path: P
     assert PublishManifest.load(area) == manifest
     assert (area.folder / MANIFEST).read_text() == \
         '{"inputs": ["a.arrow", "b.arrow"], "outputs": {"464736": "year=2023/x.parquet"}}'
+
+
+def test_a_lake_folder_on_another_file_system_still_gets_each_file_by_one_rename(tmp_path: Path) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on another file system than the test's folder")
+    lake = Path(tempfile.mkdtemp(dir=shm)) / "events"
+    try:
+        area = staging_area(tmp_path, DEVICES_0)
+        area.stage(0, 1, events(T13, T13 + 3600))
+        publish(area, lake, DEVICES_0)
+        assert lake_rows(lake) == [("u0", 0, 13), ("u1", 1, 14)]
+        assert sorted(p.name for p in lake.rglob("*") if p.is_file()) == [
+            "part-devices-0-00000000000000000000-00000000000000000001.parquet"] * 2
+    finally:
+        shutil.rmtree(lake.parent)

@@ -4,7 +4,6 @@ partitions and a lake that cannot be written (timer, backoff, readiness)."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 
@@ -25,9 +24,9 @@ class Clock:
 
 
 def schedule(published: list[TopicPartition], clock: Clock, rows: int = 100, seconds: float = 60) -> PublishSchedule:
-    def publish(tp: TopicPartition) -> list[Path]:
+    def publish(tp: TopicPartition) -> list[str]:
         published.append(tp)
-        return [Path(f"{tp.topic}-{tp.partition}.parquet")]
+        return [f"{tp.topic}-{tp.partition}.parquet"]
     return PublishSchedule(publish=publish, metrics=Metrics(), flush_rows=rows, flush_seconds=seconds, clock=clock)
 
 
@@ -83,12 +82,12 @@ class Lake:
         self.writable = True
         self.refused = 0
 
-    def publish(self, tp: TopicPartition) -> list[Path]:
+    def publish(self, tp: TopicPartition) -> list[str]:
         if not self.writable:
             self.refused += 1
             raise LakeUnavailable(f"cannot write /lake/{tp.partition}: Read-only file system")
         self.published.append(tp)
-        return [Path(f"{tp.partition}.parquet")]
+        return [f"{tp.partition}.parquet"]
 
 
 def failing_schedule(lake: Lake, clock: Clock, metrics: Metrics | None = None,
@@ -155,3 +154,14 @@ def test_shutdown_reports_a_lake_that_cannot_be_written() -> None:
     lake.writable = False
     with pytest.raises(LakeUnavailable):
         s.publish_all()
+
+
+def test_an_outage_met_by_one_partition_leaves_the_others_of_its_checkpoint_pending_until_shutdown() -> None:
+    lake = Lake()
+    s = failing_schedule(lake, Clock())
+    lake.writable = False
+    s.after_commit({T0: 1, T1: 1})  # T0's publish fails (a bucket outage); T1 waits for the outage to end
+    assert lake.published == [] and lake.refused == 1
+    lake.writable = True
+    s.publish_all()  # nothing more arrived: the shutdown still publishes both
+    assert lake.published == [T0, T1]

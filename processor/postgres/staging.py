@@ -1,0 +1,82 @@
+"""Staged batches and publish manifests in PostgreSQL, for a lake in a bucket (shared by every host).
+
+``processor_staging`` holds each committed batch's valid events (an Arrow IPC file) under its
+partition and offset range; a row is inserted in the checkpoint's transaction, so it exists exactly
+when the offsets past it do. ``processor_publishing`` holds the offset range a publish in progress
+covers; it is committed before the publish writes to the lake and deleted with the range's rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from common import schema
+
+from ..records import TopicPartition
+
+_STAGING = sql.Identifier(schema.PROCESSOR_STAGING_TABLE)
+_PUBLISHING = sql.Identifier(schema.PROCESSOR_PUBLISHING_TABLE)
+_PARTITION = sql.SQL("topic = %s AND partition = %s")
+OffsetRange = tuple[int, int]  # first and last offset, both included
+
+
+def stage_events(conn: psycopg.Connection[Any], tp: TopicPartition, first: int, last: int,
+                 events: bytes | memoryview) -> None:
+    """Insert one batch's events (``%b``: sent as binary, not as escaped text)."""
+    conn.execute(sql.SQL("INSERT INTO {} (topic, partition, first_offset, last_offset, events) "
+                         "VALUES (%s, %s, %s, %s, %b)").format(_STAGING), (*tp, first, last, events))
+
+
+def staged_ranges(conn: psycopg.Connection[Any], tp: TopicPartition,
+                  within: OffsetRange | None = None) -> list[OffsetRange]:
+    """The partition's staged batches (all, or those inside ``within``), in offset order."""
+    lo, hi = within or (0, 2**63 - 1)
+    rows = conn.execute(sql.SQL("SELECT first_offset, last_offset FROM {} WHERE {} AND first_offset >= %s "
+                                "AND last_offset <= %s ORDER BY first_offset").format(_STAGING, _PARTITION),
+                        (*tp, lo, hi)).fetchall()
+    return [(int(f), int(la)) for f, la in rows]
+
+
+def staged_events(conn: psycopg.Connection[Any], tp: TopicPartition, first: int) -> bytes:
+    """The events of the batch starting at ``first`` (one row at a time: memory stays bounded)."""
+    row = conn.execute(sql.SQL("SELECT events FROM {} WHERE {} AND first_offset = %s").format(_STAGING, _PARTITION),
+                       (*tp, first), binary=True).fetchone()
+    assert row is not None, f"staged batch {tp}@{first} vanished under its partition's lock"
+    return bytes(row[0])
+
+
+def delete_staged(conn: psycopg.Connection[Any], tp: TopicPartition, within: OffsetRange) -> None:
+    conn.execute(sql.SQL("DELETE FROM {} WHERE {} AND first_offset >= %s AND last_offset <= %s")
+                 .format(_STAGING, _PARTITION), (*tp, *within))
+
+
+def publishing(conn: psycopg.Connection[Any], tp: TopicPartition) -> OffsetRange | None:
+    """The range of a publish in progress (an interrupted one, if we just took the partition)."""
+    row = conn.execute(sql.SQL("SELECT first_offset, last_offset FROM {} WHERE {}").format(_PUBLISHING, _PARTITION),
+                       tp).fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+def start_publishing(conn: psycopg.Connection[Any], tp: TopicPartition, within: OffsetRange) -> None:
+    conn.execute(sql.SQL("INSERT INTO {} (topic, partition, first_offset, last_offset) VALUES (%s, %s, %s, %s)")
+                 .format(_PUBLISHING), (*tp, *within))
+
+
+def finish_publishing(conn: psycopg.Connection[Any], tp: TopicPartition) -> None:
+    conn.execute(sql.SQL("DELETE FROM {} WHERE {}").format(_PUBLISHING, _PARTITION), tp)
+
+
+def topic_has_staged_events(conn: psycopg.Connection[Any], topic: str) -> bool:
+    """Whether any partition of ``topic`` has events staged here (a lake-in-a-bucket processor left them)."""
+    return conn.execute(sql.SQL("SELECT EXISTS (SELECT FROM {} WHERE topic = %s)").format(_STAGING),
+                        (topic,)).fetchone() == (True,)
+
+
+def staged_partitions(conn: psycopg.Connection[Any], topic: str) -> list[TopicPartition]:
+    """Partitions of ``topic`` with staged batches or a publish in progress."""
+    rows = conn.execute(sql.SQL("SELECT partition FROM {} WHERE topic = %s UNION SELECT partition FROM {} "
+                                "WHERE topic = %s ORDER BY 1").format(_STAGING, _PUBLISHING), (topic, topic))
+    return [TopicPartition(topic, int(p)) for (p,) in rows.fetchall()]
