@@ -60,10 +60,13 @@ class _Errors:
 
     def __init__(self) -> None:
         self.authentication: KafkaError | None = None
+        self.tls: KafkaError | None = None  # a failed TLS handshake: an untrusted certificate, a wrong host name
 
     def __call__(self, error: KafkaError) -> None:
         if error.code() == KafkaError._AUTHENTICATION and self.authentication is None:
             self.authentication = error
+        elif error.code() == KafkaError._SSL and self.tls is None:
+            self.tls = error
 
 
 def admin(kafka: KafkaConfig | str, errors: _Errors | None = None) -> AdminClient:
@@ -84,6 +87,9 @@ def check_broker(kafka: KafkaConfig | str, timeout: float = 10.0) -> AdminClient
         if errors.authentication is not None:
             raise BrokerUnavailable(f"Kafka broker at {config.describe()} refused the credentials "
                                     f"({errors.authentication.str()})") from e
+        if errors.tls is not None:
+            raise BrokerUnavailable(f"TLS handshake with the Kafka broker at {config.describe()} failed "
+                                    f"({errors.tls.str()})") from e
         raise BrokerUnavailable(
             f"Kafka broker at {config.describe()} did not answer within {timeout:g}s ({e.args[0]})"
         ) from e

@@ -18,6 +18,7 @@ from common.kafka import KafkaConfig, admin
 from .maven import copy_dependencies
 from .ports import port_open
 from .processes import start_detached, stop_detached, terminate
+from .tls import SelfSigned, self_signed
 
 HERE = Path(__file__).parent
 POM = HERE / "kafka-jars.pom.xml"
@@ -36,6 +37,8 @@ class KafkaBroker:
 
     With ``sasl_port`` it also listens there with SASL_PLAINTEXT: mechanisms PLAIN and
     SCRAM-SHA-256, one user ``sasl_user`` with ``sasl_password``, for testing clients' SASL settings.
+    With ``tls_port`` it also listens there with SSL, on a self-signed certificate for 127.0.0.1
+    (``tls_ca_file`` is what a client trusts), for testing clients' TLS settings.
     """
 
     data_dir: Path
@@ -45,6 +48,7 @@ class KafkaBroker:
     sasl_port: int | None = None
     sasl_user: str = "pipeline"
     sasl_password: str = field(default="", repr=False)
+    tls_port: int | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -60,6 +64,21 @@ class KafkaBroker:
                            SecretStr(self.sasl_password))
 
     @property
+    def tls_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.tls_port}"
+
+    @property
+    def tls_ca_file(self) -> Path:
+        return self._certificate().certificate
+
+    def tls_config(self, ca_file: Path | None = None) -> KafkaConfig:
+        """How a client reaches the TLS listener (trusting ``ca_file``, by default the broker's own)."""
+        return KafkaConfig(self.tls_bootstrap, "SSL", ssl_ca_file=ca_file or self.tls_ca_file)
+
+    def _certificate(self) -> SelfSigned:
+        return self_signed(self.data_dir / "tls", password=f"devstack-{self.port}")
+
+    @property
     def pid_file(self) -> Path:
         return self.data_dir / "broker.pid"
 
@@ -73,17 +92,26 @@ class KafkaBroker:
                 "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config="
                 "org.apache.kafka.common.security.scram.ScramLoginModule required;"]
 
+    def _tls_properties(self) -> list[str]:
+        if self.tls_port is None:
+            return []
+        made = self._certificate()
+        return [f"listener.name.ssl.ssl.keystore.location={made.keystore}", "listener.name.ssl.ssl.keystore.type=PKCS12",
+                f"listener.name.ssl.ssl.keystore.password={made.password}"]
+
     def _properties(self) -> str:
         c, p = self.controller_port, self.port
-        sasl = f",SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}" if self.sasl_port else ""
+        extra = f",SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}" if self.sasl_port else ""
+        extra += f",SSL://127.0.0.1:{self.tls_port}" if self.tls_port else ""
         return "\n".join([
             "process.roles=broker,controller", "node.id=1",
             f"controller.quorum.voters=1@127.0.0.1:{c}",
-            f"listeners=PLAINTEXT://127.0.0.1:{p},CONTROLLER://127.0.0.1:{c}{sasl}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{p}{sasl}",
+            f"listeners=PLAINTEXT://127.0.0.1:{p},CONTROLLER://127.0.0.1:{c}{extra}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{p}{extra}",
             "inter.broker.listener.name=PLAINTEXT", "controller.listener.names=CONTROLLER",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
-            *self._sasl_properties(),
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,"
+            "SSL:SSL",
+            *self._sasl_properties(), *self._tls_properties(),
             f"log.dirs={self.data_dir / 'logs'}",
             "offsets.topic.replication.factor=1", "transaction.state.log.replication.factor=1",
             "transaction.state.log.min.isr=1", "share.coordinator.state.topic.replication.factor=1",

@@ -40,6 +40,14 @@ def kafka_sasl(kafka: tuple[str, KafkaBroker | None]) -> KafkaBroker:
 
 
 @pytest.fixture(scope="session")
+def kafka_tls(kafka: tuple[str, KafkaBroker | None]) -> KafkaBroker:
+    """The session broker, whose TLS listener (a self-signed certificate for 127.0.0.1) the TLS tests use."""
+    if kafka[1] is None or kafka[1].tls_port is None:
+        pytest.skip("an external broker (KAFKA_BROKERS): no TLS listener of the session's")
+    return kafka[1]
+
+
+@pytest.fixture(scope="session")
 def kafka_brokers(kafka: tuple[str, KafkaBroker | None]) -> str:
     return kafka[0]
 

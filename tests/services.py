@@ -39,8 +39,8 @@ __all__ = ["ROLE_PASSWORDS", "create_bucket", "create_database", "delete_bucket"
 
 @contextmanager
 def kafka_service() -> Iterator[tuple[str, KafkaBroker | None]]:
-    """The session's broker, with a SASL listener whose password is this session's."""
-    with services.kafka_service(sasl_password=f"kafka-secret-{uuid.uuid4().hex}") as service:
+    """The session's broker, with a SASL listener whose password is this session's, and a TLS listener."""
+    with services.kafka_service(sasl_password=f"kafka-secret-{uuid.uuid4().hex}", tls=True) as service:
         yield service
 
 

@@ -51,6 +51,23 @@ def test_through_sasl_every_event_is_applied_and_every_malformed_message_dead_le
     assert kafka_sasl.sasl_password not in p.log.read_text()
 
 
+def test_through_tls_every_event_is_applied_and_every_malformed_message_dead_lettered(
+        new_pipeline: Callable[[], Pipeline], kafka_tls: KafkaBroker) -> None:
+    """Quix's own clients and ours all take the CA file: the broker's certificate is checked."""
+    p = new_pipeline()
+    tls = kafka_tls.tls_config()
+    p.env.update({"KAFKA_BROKERS": kafka_tls.tls_bootstrap, "KAFKA_SECURITY_PROTOCOL": "SSL",
+                  "KAFKA_SSL_CA_FILE": str(kafka_tls.tls_ca_file)})
+    events = make_events(3000, seed=43)
+    run = ProcessorRun(p.env, p.log).start()
+    produce(p.brokers, p.topic, [encode(e) for e in events] + MALFORMED, PARTITIONS)
+    wait_caught_up(p.url, p.topic, end_offsets(tls, p.topic))
+    assert run.stop() == 0
+    assert database_totals(p.url) == expected_totals(events)
+    assert lake_events(p.data) == expected_lake(events)
+    assert sorted(m.value() or b"" for m in consume_all(tls, p.topic + "-dlq")) == sorted(MALFORMED)
+
+
 def test_a_frozen_session_holding_a_partitions_lock_delays_the_processor_only_until_the_server_ends_it(
         new_pipeline: Callable[[], Pipeline]) -> None:
     p = new_pipeline()
