@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -13,6 +12,7 @@ from batch.hours import parse_hour
 from batch.run import run
 from batch.settings import BatchSettings
 from batch.store import HOUR_LOCK
+from common.lake_store import LakeStore
 
 from ..helpers import query
 from .data import BYTES_13, HOUR_13
@@ -27,7 +27,7 @@ def waiting_for_advisory_lock(url: str) -> bool:
 
 
 def test_a_run_that_waits_for_the_hour_lists_its_files_only_once_it_holds_the_lock(
-        settings: BatchSettings, lake: Path) -> None:
+        settings: BatchSettings, lake: LakeStore) -> None:
     url = settings.database_url.get_secret_value()
     write_events(lake, "2022-10-29T13", "part-0.parquet", HOUR_13[0])
     failures: list[BaseException] = []
