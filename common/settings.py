@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from . import schema
 from .db import DatabaseConfig
-from .kafka import KafkaConfig
+
+if TYPE_CHECKING:
+    from .kafka import KafkaConfig
 
 _BROKER = re.compile(r"^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
 
@@ -97,6 +99,8 @@ class KafkaSettings(ServiceSettings):
     @property
     def kafka(self) -> KafkaConfig:
         """The connection settings every Kafka client of the service is built from."""
+        from .kafka import KafkaConfig  # here, not at the top: services without Kafka never load its client
+
         return KafkaConfig(
             brokers=self.kafka_brokers, security_protocol=self.kafka_security_protocol,
             sasl_mechanism=self.kafka_sasl_mechanism, sasl_username=self.kafka_sasl_username,
