@@ -87,3 +87,14 @@ def test_the_manifest_reads_back_as_written_and_keeps_its_json_shape(tmp_path: P
     assert PublishManifest.load(area) == manifest
     assert (area.folder / MANIFEST).read_text() == \
         '{"inputs": ["a.arrow", "b.arrow"], "outputs": {"464736": "year=2023/x.parquet"}}'
+
+
+def test_each_row_group_holds_the_rows_of_one_id_next_to_each_other(tmp_path: Path) -> None:
+    area = staging_area(tmp_path, DEVICES_0)
+    values = [f'{{"bytes":{i},"timestamp":{T13 + i},"app":"X","id":"u{i % 3}","antenna_id":"a"}}'.encode()
+              for i in range(9)]
+    area.stage(0, 8, parse_batch(values, list(range(9))).events)
+    [path] = publish(area, tmp_path / "events", DEVICES_0)
+    frame = pl.read_parquet(path)
+    assert frame["id"].to_list() == ["u0"] * 3 + ["u1"] * 3 + ["u2"] * 3  # ids in order of first appearance
+    assert sorted(frame["bytes"].to_list()) == list(range(9))  # the same rows
