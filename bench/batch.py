@@ -5,7 +5,7 @@
 Writes one hour of the lake with pyarrow as the speed layer does (EVENT_SCHEMA, zstd, dictionary
 encoding, 256k-row groups, a handful of files), provisions a fresh database with the users, then
 times in the same run, alternating the order: (a) ``python -m batch --hour ...`` end to end in a
-subprocess (interpreter start, lake checks, Polars streaming aggregation, user_metadata read,
+subprocess (interpreter start, lake checks, the aggregation on dictionary codes, user_metadata read,
 reconciliation and the one-transaction write to PostgreSQL) and (b) a DuckDB subprocess computing
 the same three aggregations and the quota join on the same files (no database write). Wall time,
 CPU time and peak RSS are those of each subprocess. The last line holds the medians.
@@ -74,8 +74,8 @@ def write_lake(lake: Path, events: int, files: int, row_group: int, users: int, 
                grouped: bool) -> tuple[list[Path], float]:
     """One hour of ``events`` in ``files`` files, time-ordered within each file like the speed layer's.
 
-    ``grouped``: each row group's rows grouped by id (``common.lake.grouped_by_id``), the writer
-    change proposed for the speed layer. Returns the files and the seconds spent grouping.
+    ``grouped``: each row group's rows grouped by id (``common.lake.grouped_by_id``), as the
+    speed layer writes them since issue 12. Returns the files and the seconds spent grouping.
     """
     folder = hour_dir(lake, HOUR)
     folder.mkdir(parents=True, exist_ok=True)
@@ -155,7 +155,7 @@ def main() -> None:
     p.add_argument("--deadline", type=float, default=900.0, help="seconds one run may take in all")
     p.add_argument("--layout", choices=["grouped", "plain"], default="grouped",
                    help="grouped: each row group's rows grouped by id (common.lake.grouped_by_id); "
-                        "plain: time order only")
+                        "plain: time order only (files written before issue 12)")
     args = p.parse_args()
     print("command: python bench/batch.py " + " ".join(sys.argv[1:]))
     print(f"machine: nproc={os.cpu_count()} ram_gb={os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} "
