@@ -37,12 +37,15 @@ class _HourFile:
             self.flush()
 
     def flush(self) -> None:
-        if self._pending:
-            # Rows grouped by id inside the row group: the batch layer sums runs of one id instead of
-            # hashing every row (BENCHMARKS.md, "Batch layer"). The rows themselves are unchanged.
-            rows = grouped_by_id(pa.concat_tables(self._pending))
-            self._writer.write_table(rows, row_group_size=self._rows)
+        pending, rows = self._pending, self._rows
         self._pending, self._rows = [], 0
+        if pending:
+            # Rows grouped by id inside the row group: the batch layer sums runs of one id instead of
+            # hashing every row (BENCHMARKS.md, "Batch layer"). The rows themselves are unchanged;
+            # the ungrouped copy is released before the writer allocates its own buffers.
+            table = grouped_by_id(pa.concat_tables(pending))
+            del pending
+            self._writer.write_table(table, row_group_size=rows)
 
     def close(self) -> None:
         self._writer.close()
