@@ -11,13 +11,6 @@ and catches up shortly after each hour closes (BATCH_GRACE_SECONDS), instead of 
 
 from __future__ import annotations
 
-import os
-
-# The hour is read by one thread per core (batch/lake_reader.py); Polars' own thread pool on top
-# only contends with them: on 2 cores, 1 Polars thread took the 50M-event hour from 5.7-6.3 to
-# 4.7-4.9 CPU seconds and from 10-12 s to 6 s (BENCHMARKS.md). Set before Polars is imported.
-os.environ.setdefault("POLARS_MAX_THREADS", "1")
-
 import argparse
 from collections.abc import Sequence
 from datetime import UTC, datetime

@@ -2,13 +2,15 @@
 
 A lake file stores each key column dictionary-encoded: per row group, a small dictionary of the
 distinct strings and one integer code per row. Grouping on those codes instead of the decoded
-strings is what makes the batch fast: no string is materialised or hashed per row, only the codes
-and the bytes. Each batch is reduced to (key, value, events) rows, at most one per distinct key,
-and the partial sums are merged by key string, so the result is exact whatever the dictionaries.
+strings is what makes the batch fast: no string is materialised or hashed per row. A batch of
+several row groups first gets one dictionary per key (pyarrow's ``unify_dictionaries``: the codes
+are translated, the strings are hashed once per dictionary entry, never per row), then one pass of
+Polars' streaming engine sums ``bytes`` per id code and per (antenna, app) code pair; antennas and
+apps are rolled up from the few thousand pairs. The partial sums are merged by key string, so the
+result is exact whatever the dictionaries, the row order or the batching.
 
-When a batch's codes come in runs (rows grouped by key, as the speed layer writes ``id``), Polars'
-sorted group-by is used: it finds the runs without a hash table. The codes are checked, never
-assumed, so any row order gives the same exact sums.
+Rows grouped by id (as the speed layer writes them) make the id pass cheap: each run of equal codes
+hits the same hash-table slot. Nothing assumes it; any row order gives the same sums.
 """
 
 from __future__ import annotations
@@ -25,14 +27,15 @@ KEYS = tuple(schema.METRIC_TYPES)  # id, antenna_id, app: the fields summed over
 MAX_BIGINT = 2**63 - 1
 SUMS_SCHEMA = pl.Schema({"id": pl.String(), "value": pl.Int64(), "events": pl.Int64()})
 _COMPACT_ROWS = 2_000_000  # merge partial sums once this many rows are pending: bounded memory
+_MIN_RUN = 4  # rows per run of one id code, on average, for summing runs first
+_MAX_PAIRS = 1 << 16  # antenna x app codes summed as one key up to this many combinations
+_SUMS = (pl.col("bytes").sum().alias("value"), pl.len().cast(pl.Int64).alias("events"))
 
 
-def _codes(column: pa.Array) -> tuple[pl.Series, pl.Series]:
-    """The column's dictionary codes and the strings they stand for (encoding plain strings first)."""
-    if not pa.types.is_dictionary(column.type):
-        column = column.dictionary_encode()
-    names = pl.Series(values=column.dictionary).cast(pl.String)
-    return pl.Series(values=column.indices), names
+def _codes(column: pa.ChunkedArray) -> tuple[pl.Series, pl.Series]:
+    """Codes (one per row) and the strings they stand for, of a column whose chunks share a dictionary."""
+    indices = pa.chunked_array([chunk.indices for chunk in column.chunks], type=column.type.index_type)
+    return _series(indices), _series(pa.chunked_array([column.chunk(0).dictionary])).cast(pl.String)
 
 
 def _narrow(sums: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -43,27 +46,90 @@ def _narrow(sums: pl.DataFrame, key: str) -> pl.DataFrame:
     return sums.with_columns(pl.col("value").cast(pl.Int64))
 
 
-def _sums_by_code(codes: pl.Series, sizes: pl.Series) -> pl.DataFrame:
-    if codes.len() > 1 and (codes.diff() >= 0).all():
-        codes = codes.set_sorted()
-    return pl.DataFrame({"code": codes, "bytes": sizes}).group_by("code").agg(
-        pl.col("bytes").sum().alias("value"), pl.len().cast(pl.Int64).alias("events"))
+class _ArrowStream:
+    """A pyarrow column seen only through the Arrow PyCapsule stream interface."""
+
+    def __init__(self, column: pa.ChunkedArray) -> None:
+        self._column = column
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        return self._column.__arrow_c_stream__(requested_schema)
 
 
-def batch_sums(batch: pa.RecordBatch) -> list[pl.DataFrame]:
+def _series(column: pa.ChunkedArray) -> pl.Series:
+    """A Polars series over the same chunks, without a copy.
+
+    Passed as a plain Arrow stream: given a pyarrow object, Polars rechunks it and imports
+    ``pyarrow.compute`` (0.1 s of the job's start-up) to check dictionary types first.
+    """
+    return pl.Series(_ArrowStream(column))
+
+
+def _chunked_like(column: pa.ChunkedArray, lengths: list[int]) -> pa.ChunkedArray:
+    """``column`` cut into chunks of ``lengths`` (zero copy), so Polars needs no rechunk to align it."""
+    whole = column.combine_chunks() if column.num_chunks > 1 else column.chunk(0)
+    pieces, offset = [], 0
+    for length in lengths:
+        pieces.append(whole.slice(offset, length))
+        offset += length
+    return pa.chunked_array(pieces, type=column.type)
+
+
+def _unified(table: pa.Table) -> pa.Table:
+    """The key columns dictionary-encoded, each with one dictionary for all its chunks."""
+    keys = [table.column(k) if pa.types.is_dictionary(table.schema.field(k).type)
+            else table.column(k).dictionary_encode() for k in KEYS]
+    return pa.table([*keys, table.column("bytes")], names=[*KEYS, "bytes"]).unify_dictionaries()
+
+
+def _named(sums: pl.DataFrame, code: pl.Expr, names: pl.Series) -> pl.DataFrame:
+    """Sums per code (several rows may share one) -> one row per key string."""
+    per_code = sums.group_by(code.alias("code")).agg(pl.col("value").sum(), pl.col("events").sum())
+    return per_code.select(names.gather(per_code["code"]).alias("id"), "value", "events")
+
+
+def _id_sums(ids: pl.Series, sizes: pl.Series) -> pl.LazyFrame:
+    """Sums per id code. Rows in runs of one code (rows grouped by id) are summed per run first:
+    the run numbers are sorted, so Polars needs no hash table for them, and the few runs left are
+    then summed per code. Any other order is summed per code directly."""
+    rows = pl.DataFrame({"id": ids, "bytes": sizes})
+    runs = ids.rle_id()
+    if ids.len() < _MIN_RUN * (int(runs[-1]) + 1):
+        return rows.lazy().group_by("id").agg(*_SUMS)
+    per_run = rows.with_columns(runs.set_sorted().alias("run")).lazy().group_by("run").agg(pl.col("id").first(), *_SUMS)
+    return per_run.group_by("id").agg(pl.col("value").sum(), pl.col("events").sum())
+
+
+def batch_sums(batch: pa.Table | pa.RecordBatch) -> list[pl.DataFrame]:
     """One batch of events (id, antenna_id, bytes, app) -> per key, (id = key, value, events)."""
-    sizes = pl.Series(values=batch.column("bytes")).cast(pl.Int64)
+    table = _unified(pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch)
+    if table.num_rows == 0:
+        return [SUMS_SCHEMA.to_frame() for _ in KEYS]
+    lengths = [len(chunk) for chunk in table.column(KEYS[0]).chunks]
+    if any([len(chunk) for chunk in table.column(k).chunks] != lengths for k in KEYS):
+        table = table.combine_chunks()
+        lengths = [table.num_rows]
+    (ids, id_names), (antennas, antenna_names), (apps, app_names) = (_codes(table.column(k)) for k in KEYS)
+    sizes = _series(_chunked_like(table.column("bytes"), lengths)).cast(pl.Int64)
     # Polars wraps int64 sums: when the batch could pass BIGINT at all, sum on 128 bits and check.
-    wide = sizes.len() > 0 and int(sizes.max()) * sizes.len() > MAX_BIGINT  # type: ignore[arg-type]
+    wide = int(sizes.max()) * sizes.len() > MAX_BIGINT  # type: ignore[arg-type]
     if wide:
         sizes = sizes.cast(pl.Int128)
-    out = []
-    for key in KEYS:
-        codes, names = _codes(batch.column(key))
-        sums = _sums_by_code(codes, sizes)
-        sums = sums.select(names.gather(sums["code"]).alias("id"), "value", "events")
-        out.append(_narrow(sums, key) if wide else sums)
-    return out
+    rows = pl.DataFrame({"antenna": antennas, "app": apps, "bytes": sizes}).lazy()
+    apps_n = max(len(app_names), 1)
+    if len(antenna_names) * apps_n <= _MAX_PAIRS:
+        pair = pl.col("antenna").cast(pl.Int64) * apps_n + pl.col("app")
+        by_id, by_pair = pl.collect_all([_id_sums(ids, sizes), rows.group_by(pair.alias("pair")).agg(*_SUMS)],
+                                        engine="streaming")
+        by_antenna = _named(by_pair, pl.col("pair") // apps_n, antenna_names)
+        by_app = _named(by_pair, pl.col("pair") % apps_n, app_names)
+        out = [_named(by_id, pl.col("id"), id_names), by_antenna, by_app]
+    else:
+        frames = pl.collect_all([_id_sums(ids, sizes), *(rows.group_by(k).agg(*_SUMS) for k in ("antenna", "app"))],
+                                engine="streaming")
+        out = [_named(f, pl.col(k), names)
+               for f, k, names in zip(frames, ("id", "antenna", "app"), (id_names, antenna_names, app_names), strict=True)]
+    return [_narrow(sums, key) for sums, key in zip(out, KEYS, strict=True)] if wide else out
 
 
 def merge(parts: Iterable[pl.DataFrame], key: str = "key") -> pl.DataFrame:
@@ -82,7 +148,7 @@ class KeySums:
         self._parts: list[list[pl.DataFrame]] = [[] for _ in KEYS]
         self._pending = 0
 
-    def add(self, batch: pa.RecordBatch) -> None:
+    def add(self, batch: pa.Table | pa.RecordBatch) -> None:
         for parts, sums in zip(self._parts, batch_sums(batch), strict=True):
             parts.append(sums)
             self._pending += sums.height
@@ -101,7 +167,7 @@ class KeySums:
         return [merge(parts, key) for key, parts in zip(KEYS, self._parts, strict=True)]
 
 
-def key_sums(batches: Iterable[pa.RecordBatch]) -> list[pl.DataFrame]:
+def key_sums(batches: Iterable[pa.Table | pa.RecordBatch]) -> list[pl.DataFrame]:
     """The exact sums per key of ``batches`` (the in-memory entry, used by tests and small inputs)."""
     sums = KeySums()
     for batch in batches:

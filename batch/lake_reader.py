@@ -30,6 +30,7 @@ from .lake_check import COLUMNS, check_file
 # One reader thread per core: pyarrow's decoding and Polars' group-bys release the GIL. The entry
 # point gives Polars a single thread of its own (batch/__main__.py), so they do not contend.
 READERS = max(2, os.cpu_count() or 2)
+BATCH_ROWS = 2_000_000  # rows summed in one pass: few calls, bounded memory (about 40 MB per reader)
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,8 @@ def check_hour(files: HourFiles) -> int:
     return sum(check_file(files.store.filesystem, f, files.hour) for f in files.files)
 
 
-def batches(filesystem: pafs.FileSystem, file: LakeObject) -> Iterator[pa.RecordBatch]:
-    """The event columns of one file, a row group at a time, key columns as dictionary codes.
+def batches(filesystem: pafs.FileSystem, file: LakeObject, rows: int = BATCH_ROWS) -> Iterator[pa.Table]:
+    """The event columns of one file, several row groups (about ``rows`` rows) at a time.
 
     ``read_dictionary`` keeps the file's own dictionary encoding: the strings of a row group are
     decoded once per distinct value, never once per row. From a bucket, each row group's column
@@ -79,8 +80,14 @@ def batches(filesystem: pafs.FileSystem, file: LakeObject) -> Iterator[pa.Record
     with filesystem.open_input_file(file.path) as source:
         parquet = pq.ParquetFile(source, read_dictionary=list(KEYS),
                                  pre_buffer=isinstance(filesystem, pafs.S3FileSystem))
+        groups: list[int] = []
+        pending = 0
         for group in range(parquet.num_row_groups):
-            yield from parquet.read_row_group(group, columns=list(COLUMNS), use_threads=False).to_batches()
+            groups.append(group)
+            pending += parquet.metadata.row_group(group).num_rows
+            if pending >= rows or group == parquet.num_row_groups - 1:
+                yield parquet.read_row_groups(groups, columns=list(COLUMNS), use_threads=False)
+                groups, pending = [], 0
 
 
 def _read(filesystem: pafs.FileSystem, files: list[LakeObject]) -> KeySums:

@@ -73,11 +73,15 @@ def speed_totals(conn: psycopg.Connection[Any], hour: datetime) -> dict[str, int
 
 
 def _copy(conn: psycopg.Connection[Any], table: str, frame: pl.DataFrame) -> None:
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+    """``frame`` into ``table`` in one ``COPY``, sent as CSV written by Polars (not one Python call per row).
+
+    Every text and timestamp field is quoted, so an empty string stays an empty string; only
+    nulls are written as nothing, which PostgreSQL reads as NULL.
+    """
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
         sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns))
     with conn.cursor() as cur, cur.copy(statement) as copy:
-        for row in frame.iter_rows():
-            copy.write_row(row)
+        copy.write(frame.write_csv(include_header=False, quote_style="non_numeric"))
 
 
 def replace_hour(conn: psycopg.Connection[Any], totals: HourTotals, result: HourResult) -> HourResult:

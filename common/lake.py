@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 EVENT_SCHEMA = pa.schema([
     pa.field("timestamp", pa.timestamp("us", tz="UTC"), nullable=False),
@@ -48,5 +47,7 @@ def grouped_by_id(rows: pa.Table) -> pa.Table:
     a hash table and the column compresses to almost nothing. Costs one hash of the ids and one
     stable sort of their integer codes; the rows themselves are unchanged.
     """
+    import pyarrow.compute as pc  # here, not at the top: the batch job imports this module, never this
+
     codes = pc.dictionary_encode(rows["id"]).combine_chunks().indices
     return rows.take(pc.sort_indices(codes))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -18,9 +18,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from . import schema
 from .db import DatabaseConfig
 from .errors import ConfigError
-from .kafka import KafkaConfig
 from .lake_store import LakeStore, parse_lake_url
 from .s3 import S3Options
+
+if TYPE_CHECKING:
+    from .kafka import KafkaConfig
 
 _BROKER = re.compile(r"^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
 
@@ -101,6 +103,8 @@ class KafkaSettings(ServiceSettings):
     @property
     def kafka(self) -> KafkaConfig:
         """The connection settings every Kafka client of the service is built from."""
+        from .kafka import KafkaConfig  # here, not at the top: services without Kafka never load its client
+
         return KafkaConfig(
             brokers=self.kafka_brokers, security_protocol=self.kafka_security_protocol,
             sasl_mechanism=self.kafka_sasl_mechanism, sasl_username=self.kafka_sasl_username,

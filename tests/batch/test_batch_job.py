@@ -153,3 +153,14 @@ def test_a_failure_inside_the_hours_transaction_leaves_its_previous_rows(setting
     with psycopg.connect(provisioned, autocommit=True) as conn:
         conn.execute("ALTER TABLE user_quota_limit_away RENAME TO user_quota_limit")
     assert tables(url) == before
+
+
+def test_keys_with_commas_quotes_and_empty_strings_are_written_as_they_are(settings: BatchSettings,
+                                                                          lake: Path) -> None:
+    odd = ["a,b", 'say "hi"', "", "line\nbreak"]
+    write_events(lake, "2022-10-29T13", "part-0.parquet",
+                 [("2022-10-29T13:00:00", key, key, 10 + n, key) for n, key in enumerate(odd)])
+    run(settings, hours("2022-10-29T13"))
+    rows = tables(settings.database_url.get_secret_value())["bytes_hourly"]
+    assert rows == sorted((T13, key, 10 + n, kind) for n, key in enumerate(odd)
+                          for kind in ("antenna_total_bytes", "app_total_bytes", "user_total_bytes"))

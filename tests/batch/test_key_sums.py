@@ -56,3 +56,18 @@ def test_merging_readers_adds_their_sums() -> None:
 
 def test_no_batches_give_empty_sums() -> None:
     assert [frame.height for frame in key_sums([])] == [0, 0, 0]
+
+
+def test_one_batch_of_row_groups_with_different_dictionaries_gives_the_sums_of_the_strings() -> None:
+    first, second = table(ROWS[:1000]), table(ROWS[1000:][::-1])
+    chunks = {name: pa.chunked_array([first.column(name).combine_chunks().dictionary_encode(),
+                                      second.column(name).combine_chunks().dictionary_encode()])
+              for name in ("id", "antenna_id", "app")}
+    batch = pa.table({**chunks, "bytes": pa.concat_arrays([first.column("bytes").combine_chunks(),
+                                                           second.column("bytes").combine_chunks()])})
+    assert rows_of(key_sums([batch.select(["id", "antenna_id", "bytes", "app"])])) == expected(ROWS)
+
+
+def test_more_antenna_and_app_combinations_than_one_pass_takes_are_summed_key_by_key() -> None:
+    rows = [(f"u{i % 40}", f"a{i % 300}", i, f"APP{i * 7 % 301}") for i in range(3_000)]  # 300 x 301 pairs
+    assert rows_of(key_sums([table(rows)])) == expected(rows)
