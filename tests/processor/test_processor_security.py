@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from common.db import DatabaseConfig, connect
-from common.kafka import end_offsets
+from common.kafka import KafkaConfig, end_offsets
 from devstack.kafka import KafkaBroker
 
 from ..helpers import consume_all
@@ -33,39 +33,34 @@ from .harness import (
 pytestmark = pytest.mark.integration
 
 
-def test_through_sasl_every_event_is_applied_and_every_malformed_message_dead_lettered(
-        new_pipeline: Callable[[], Pipeline], kafka_sasl: KafkaBroker) -> None:
-    p = new_pipeline()
-    sasl = kafka_sasl.sasl_config("SCRAM-SHA-256")
-    p.env.update({"KAFKA_BROKERS": kafka_sasl.sasl_bootstrap, "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
-                     "KAFKA_SASL_MECHANISM": "SCRAM-SHA-256", "KAFKA_SASL_USERNAME": kafka_sasl.sasl_user,
-                     "KAFKA_SASL_PASSWORD": kafka_sasl.sasl_password})
-    events = make_events(3000, seed=41)
+def run_exactly_through(p: Pipeline, kafka: KafkaConfig, settings: dict[str, str], seed: int) -> None:
+    """A processor reaching the broker with ``settings`` applies every event and dead-letters every
+    malformed message (its consumer, producer, admin and dead-letter clients all use them)."""
+    p.env.update({"KAFKA_BROKERS": kafka.brokers, **settings})
+    events = make_events(3000, seed=seed)
     run = ProcessorRun(p.env, p.log).start()
     produce(p.brokers, p.topic, [encode(e) for e in events] + MALFORMED, PARTITIONS)
-    wait_caught_up(p.url, p.topic, end_offsets(sasl, p.topic))
+    wait_caught_up(p.url, p.topic, end_offsets(kafka, p.topic))
     assert run.stop() == 0
     assert database_totals(p.url) == expected_totals(events)
     assert lake_events(p.data) == expected_lake(events)
-    assert sorted(m.value() or b"" for m in consume_all(sasl, p.topic + "-dlq")) == sorted(MALFORMED)
+    assert sorted(m.value() or b"" for m in consume_all(kafka, p.topic + "-dlq")) == sorted(MALFORMED)
+
+
+def test_through_sasl_every_event_is_applied_and_every_malformed_message_dead_lettered(
+        new_pipeline: Callable[[], Pipeline], kafka_sasl: KafkaBroker) -> None:
+    p = new_pipeline()
+    run_exactly_through(p, kafka_sasl.sasl_config("SCRAM-SHA-256"), {
+        "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_MECHANISM": "SCRAM-SHA-256",
+        "KAFKA_SASL_USERNAME": kafka_sasl.sasl_user, "KAFKA_SASL_PASSWORD": kafka_sasl.sasl_password}, seed=41)
     assert kafka_sasl.sasl_password not in p.log.read_text()
 
 
 def test_through_tls_every_event_is_applied_and_every_malformed_message_dead_lettered(
         new_pipeline: Callable[[], Pipeline], kafka_tls: KafkaBroker) -> None:
-    """Quix's own clients and ours all take the CA file: the broker's certificate is checked."""
-    p = new_pipeline()
-    tls = kafka_tls.tls_config()
-    p.env.update({"KAFKA_BROKERS": kafka_tls.tls_bootstrap, "KAFKA_SECURITY_PROTOCOL": "SSL",
-                  "KAFKA_SSL_CA_FILE": str(kafka_tls.tls_ca_file)})
-    events = make_events(3000, seed=43)
-    run = ProcessorRun(p.env, p.log).start()
-    produce(p.brokers, p.topic, [encode(e) for e in events] + MALFORMED, PARTITIONS)
-    wait_caught_up(p.url, p.topic, end_offsets(tls, p.topic))
-    assert run.stop() == 0
-    assert database_totals(p.url) == expected_totals(events)
-    assert lake_events(p.data) == expected_lake(events)
-    assert sorted(m.value() or b"" for m in consume_all(tls, p.topic + "-dlq")) == sorted(MALFORMED)
+    """The broker's certificate is checked against KAFKA_SSL_CA_FILE by every client."""
+    run_exactly_through(new_pipeline(), kafka_tls.tls_config(), {
+        "KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_SSL_CA_FILE": str(kafka_tls.tls_ca_file)}, seed=43)
 
 
 def test_a_frozen_session_holding_a_partitions_lock_delays_the_processor_only_until_the_server_ends_it(
