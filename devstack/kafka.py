@@ -17,7 +17,7 @@ from common.kafka import KafkaConfig, admin
 
 from .maven import copy_dependencies
 from .ports import port_open
-from .processes import start_detached, stop_detached, terminate
+from .processes import start_detached, stop_detached
 from .tls import SelfSigned, self_signed
 
 HERE = Path(__file__).parent
@@ -172,9 +172,7 @@ class KafkaBroker:
 
     def kill(self) -> None:
         """SIGKILL the broker, as a crash would stop it (no controlled shutdown)."""
-        if self.pid_file.exists():
-            terminate(int(self.pid_file.read_text()), grace=0)
-            self.pid_file.unlink(missing_ok=True)
+        stop_detached(self.pid_file, grace=0)
 
 
 def default_cache_dir() -> Path:

@@ -17,14 +17,16 @@ class Backoff:
     """Exponential delays: 0.5 s doubling up to ``maximum``."""
 
     def __init__(self, maximum: float) -> None:
-        self.maximum, self._next = maximum, 0.5
+        self.maximum = maximum
+        self._next: float
+        self.reset()
 
     def next(self) -> float:
         delay, self._next = self._next, min(self._next * 2, self.maximum)
         return delay
 
     def reset(self) -> None:
-        """Start again from 0.5 s (the outage is over)."""
+        """Start again from 0.5 s (a new back-off, or the outage is over)."""
         self._next = 0.5
 
 

@@ -66,10 +66,10 @@ def consume(settings: ProcessorSettings, new_sink: Callable[[], SpeedLayerSink],
 
 def run(settings: ProcessorSettings) -> None:
     """Consume until SIGTERM/SIGINT; after a failed batch, wait and resume from PostgreSQL's offsets."""
-    check_database(settings.database)
     lake = settings.lake()
-    lake.check()
-    with connect(settings.database) as conn:
+    with connect(settings.database) as conn:  # one connection for the start-up checks
+        check_database(conn)
+        lake.check()
         check_nothing_stranded(conn, lake, settings.staging_dir, settings.kafka_topic)
     # Arrow's default (jemalloc) pool keeps freed batch memory; the system allocator returns it.
     pa.set_memory_pool(pa.system_memory_pool())

@@ -67,7 +67,7 @@ class PublishSchedule:
     def publish_all(self) -> None:
         """Publish every partition this process has staged (on shutdown); raise if one cannot be."""
         with self._lock:
-            for tp in sorted(set(self._staged) | self._pending):
+            for tp in sorted(self._staged):  # every pending partition is staged too (``_try``)
                 self._publish_now(tp)
 
     def _try(self, tp: TopicPartition) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
+
+import psycopg
 
 from common import schema
 from common.db import DatabaseConfig, connect, warn_if_superuser
@@ -13,11 +16,10 @@ from ..retry import Backoff, Stopping
 log = logging.getLogger("processor")
 
 
-def check_database(database: DatabaseConfig) -> None:
-    """Fail fast, in one line, if PostgreSQL is unreachable or not provisioned; warn of a superuser."""
-    with connect(database) as conn:
-        found = conn.execute("SELECT to_regclass(%s)", (schema.PROCESSOR_OFFSETS_TABLE,)).fetchone()
-        warn_if_superuser(conn, schema.PROCESSOR_ROLE)
+def check_database(conn: psycopg.Connection[Any]) -> None:
+    """Fail fast, in one line, if PostgreSQL is not provisioned; warn of a superuser."""
+    found = conn.execute("SELECT to_regclass(%s)", (schema.PROCESSOR_OFFSETS_TABLE,)).fetchone()
+    warn_if_superuser(conn, schema.PROCESSOR_ROLE)
     if found is None or found[0] is None:
         raise ConfigError("table processor_offsets is missing: run `python -m provision` first")
 
