@@ -17,7 +17,7 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy common devstack provision simulator processor batch serving
+	$(VENV)/bin/mypy common devstack provision simulator processor batch serving tests
 
 # The README's pictures: the browser tests, saving their screenshots into docs/img (tests alone never do).
 screenshots: install

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,8 @@ def local_lake_env(tmp_path: Path) -> dict[str, str]:
 
 
 def batch_settings(database_url: str, env: dict[str, str]) -> BatchSettings:
-    return BatchSettings(database_url=database_url, **{k.lower(): v for k, v in env.items()})
+    values: dict[str, Any] = {k.lower(): v for k, v in env.items()}
+    return BatchSettings(database_url=database_url, **values)
 
 
 @pytest.fixture

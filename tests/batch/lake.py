@@ -5,6 +5,7 @@ or a bucket (through the lake's own filesystem).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -21,7 +22,7 @@ def at(text: str) -> datetime:
 
 
 def events_table(events: list[Event]) -> pa.Table:
-    columns = list(zip(*events, strict=True)) if events else [[] for _ in range(5)]
+    columns: list[Any] = list(zip(*events, strict=True)) if events else [[] for _ in range(5)]
     return pa.table([pa.array([at(t) for t in columns[0]], pa.timestamp("us", "UTC")),
                      *(pa.array(list(c)) for c in columns[1:])], schema=EVENT_SCHEMA)
 

@@ -114,7 +114,8 @@ def test_sslmode_require_reaches_libpq_and_a_server_without_tls_is_refused(datab
 def test_a_malformed_or_unreachable_url_is_one_error_that_never_shows_the_password(url: str) -> None:
     with pytest.raises(PipelineError) as caught:
         connect(config(url), timeout=2).close()
-    chain, error = [], caught.value
+    chain: list[str] = []
+    error: BaseException | None = caught.value
     while error is not None:
         chain.append(str(error))
         error = error.__cause__ or error.__context__

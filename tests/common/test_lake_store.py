@@ -6,6 +6,7 @@ import argparse
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -25,7 +26,8 @@ SECRET = "do-not-show-this-secret"
 
 
 def settings(**env: str) -> LakeStorageSettings:
-    return LakeStorageSettings(**{k.lower(): v for k, v in env.items()})
+    values: dict[str, Any] = {k.lower(): v for k, v in env.items()}
+    return LakeStorageSettings(**values)
 
 
 def test_without_lake_url_the_lake_is_the_data_dirs_events_folder(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from confluent_kafka import Producer
@@ -85,7 +86,8 @@ def database_totals(url: str) -> Counter[tuple[datetime, str, str]]:
 
 def lake_store(env: dict[str, str]) -> LakeStore:
     """The lake a processor with ``env`` writes (``DATA_DIR/events`` or ``LAKE_URL``)."""
-    return LakeStorageSettings(**{k.lower(): v for k, v in env.items() if k in LAKE_VARIABLES}).lake()
+    values: dict[str, Any] = {k.lower(): v for k, v in env.items() if k in LAKE_VARIABLES}
+    return LakeStorageSettings(**values).lake()
 
 
 def lake_events(lake: Path | LakeStore) -> list[tuple[object, ...]]:
@@ -161,7 +163,9 @@ def processor_env(brokers: str, topic: str, database_url: str, data_dir: Path, g
     """The processor's environment; it connects as its own role to the database of ``database_url``."""
     return {"KAFKA_BROKERS": brokers, "KAFKA_TOPIC": topic, "KAFKA_DLQ_TOPIC": f"{topic}-dlq",
             "DATABASE_URL": role_url(database_url, schema.PROCESSOR_ROLE), "DATA_DIR": str(data_dir),
-            "CONSUMER_GROUP": group, "COMMIT_INTERVAL": "0.5", "LAKE_FLUSH_SECONDS": "2", "LOG_LEVEL": "INFO"}
+            "CONSUMER_GROUP": group, "COMMIT_INTERVAL": "0.5", "LAKE_FLUSH_SECONDS": "2", "LOG_LEVEL": "INFO",
+            # A killed processor's partitions go to the next one after 10 s, not the default 45 s.
+            "KAFKA_SESSION_TIMEOUT_MS": "10000"}
 
 
 def wait_caught_up(url: str, topic: str, ends: dict[int, int], timeout: float = 120) -> None:

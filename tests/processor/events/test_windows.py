@@ -9,7 +9,7 @@ T0 = 1667048400  # 2022-10-29T13:00:00Z
 
 
 def batch(*events: tuple[int, str, str, int, str]) -> object:
-    values = [f'{{"bytes":{b},"timestamp":{t},"app":"{a}","id":"{u}","antenna_id":"{an}"}}'.encode()
+    values: list[bytes | None] = [f'{{"bytes":{b},"timestamp":{t},"app":"{a}","id":"{u}","antenna_id":"{an}"}}'.encode()
               for t, u, an, b, a in events]
     return parse_batch(values, list(range(len(values)))).events
 
@@ -28,7 +28,7 @@ def test_totals_are_per_window_start_and_per_user_antenna_and_app() -> None:
 
 
 def test_windows_align_to_utc_five_minute_boundaries_for_float_seconds() -> None:
-    values = [b'{"bytes":3,"timestamp":1667048699.999,"app":"X","id":"u","antenna_id":"a"}']
+    values: list[bytes | None] = [b'{"bytes":3,"timestamp":1667048699.999,"app":"X","id":"u","antenna_id":"a"}']
     rows = window_totals(parse_batch(values, [0]).events).rows()
     assert {r[0] for r in rows} == {T0 + 300 - 300}
 

@@ -24,7 +24,7 @@ def staging_area(root: Path, tp: TopicPartition) -> StagingArea:
 
 
 def events(*stamps: int) -> object:
-    values = [f'{{"bytes":{i},"timestamp":{t},"app":"X","id":"u{i}","antenna_id":"a"}}'.encode()
+    values: list[bytes | None] = [f'{{"bytes":{i},"timestamp":{t},"app":"X","id":"u{i}","antenna_id":"a"}}'.encode()
               for i, t in enumerate(stamps)]
     return parse_batch(values, list(range(len(values)))).events
 
