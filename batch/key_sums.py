@@ -28,6 +28,7 @@ MAX_BIGINT = 2**63 - 1
 SUMS_SCHEMA = pl.Schema({"id": pl.String(), "value": pl.Int64(), "events": pl.Int64()})
 _COMPACT_ROWS = 2_000_000  # merge partial sums once this many rows are pending: bounded memory
 _MIN_RUN = 4  # rows per run of one id code, on average, for summing runs first
+_RUN_SAMPLE = 1 << 16  # rows whose runs decide it (counting the runs of a whole batch costs 3 ns per row)
 _MAX_PAIRS = 1 << 16  # antenna x app codes summed as one key up to this many combinations
 _SUMS = (pl.col("bytes").sum().alias("value"), pl.len().cast(pl.Int64).alias("events"))
 
@@ -88,14 +89,21 @@ def _named(sums: pl.DataFrame, code: pl.Expr, names: pl.Series) -> pl.DataFrame:
     return per_code.select(names.gather(per_code["code"]).alias("id"), "value", "events")
 
 
+def _in_runs(ids: pl.Series) -> bool:
+    """Whether the first rows' id codes come in runs of ``_MIN_RUN`` or more, on average."""
+    sample = ids.head(_RUN_SAMPLE)
+    return sample.len() >= _MIN_RUN * (int(sample.rle_id()[-1]) + 1) if sample.len() else False
+
+
 def _id_sums(ids: pl.Series, sizes: pl.Series) -> pl.LazyFrame:
     """Sums per id code. Rows in runs of one code (rows grouped by id) are summed per run first:
     the run numbers are sorted, so Polars needs no hash table for them, and the few runs left are
-    then summed per code. Any other order is summed per code directly."""
+    then summed per code. Any other order (the speed layer's time order) is summed per code
+    directly. The first rows decide; either way the sums are exact."""
     rows = pl.DataFrame({"id": ids, "bytes": sizes})
-    runs = ids.rle_id()
-    if ids.len() < _MIN_RUN * (int(runs[-1]) + 1):
+    if not _in_runs(ids):
         return rows.lazy().group_by("id").agg(*_SUMS)
+    runs = ids.rle_id()
     per_run = rows.with_columns(runs.set_sorted().alias("run")).lazy().group_by("run").agg(pl.col("id").first(), *_SUMS)
     return per_run.group_by("id").agg(pl.col("value").sum(), pl.col("events").sum())
 

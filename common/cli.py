@@ -19,6 +19,7 @@ from pydantic.fields import FieldInfo
 from .errors import ConfigError, PipelineError
 from .logs import setup_logging
 from .settings import ServiceSettings
+from .startup import settle
 
 S = TypeVar("S", bound=ServiceSettings)
 log = logging.getLogger("cli")
@@ -84,7 +85,11 @@ def parse_settings(parser: argparse.ArgumentParser, cls: type[S], argv: Sequence
 
 
 def run_main(main: Callable[[Sequence[str] | None], int | None], argv: Sequence[str] | None = None) -> None:
-    """Run an entrypoint; turn a ``PipelineError`` into one log line and its exit code."""
+    """Run an entrypoint; turn a ``PipelineError`` into one log line and its exit code.
+
+    Start-up's objects are frozen first (``common.startup``): imports are done by now.
+    """
+    settle()
     try:
         code = main(argv)
     except PipelineError as e:

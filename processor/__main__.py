@@ -12,6 +12,8 @@ from __future__ import annotations
 import signal
 from typing import Any
 
+from common.startup import quiet_start
+
 
 def _stop_while_starting(*_: Any) -> None:
     raise SystemExit(0)
@@ -19,6 +21,7 @@ def _stop_while_starting(*_: Any) -> None:
 
 # Before the heavy imports: a SIGTERM during start-up is a clean stop, not a kill (Quix takes over later).
 signal.signal(signal.SIGTERM, _stop_while_starting)
+quiet_start()  # and no garbage collection during them (common/startup.py)
 
 import argparse  # noqa: E402
 import faulthandler  # noqa: E402

@@ -6,7 +6,9 @@ import random
 
 import polars as pl
 import pyarrow as pa
+import pytest
 
+from batch import key_sums as key_sums_module
 from batch.key_sums import KEYS, KeySums, key_sums
 
 
@@ -42,6 +44,15 @@ def test_batches_with_different_dictionaries_are_merged_by_the_strings_they_stan
 def test_rows_grouped_by_id_give_the_same_sums_as_shuffled_rows() -> None:
     grouped = sorted(ROWS)
     assert rows_of(key_sums(table(grouped).to_batches())) == expected(ROWS)
+
+
+@pytest.mark.parametrize("first", ["grouped", "shuffled"])
+def test_a_batch_whose_first_rows_alone_are_in_id_runs_or_alone_are_not_is_summed_exactly(
+        monkeypatch: pytest.MonkeyPatch, first: str) -> None:
+    monkeypatch.setattr(key_sums_module, "_RUN_SAMPLE", 500)  # the rows that decide how ids are summed
+    grouped, shuffled = sorted(ROWS[:1000]), ROWS[1000:]
+    rows = grouped + shuffled if first == "grouped" else shuffled + sorted(ROWS[:1000])
+    assert rows_of(key_sums([table(rows)])) == expected(ROWS)
 
 
 def test_merging_readers_adds_their_sums() -> None:
