@@ -1,0 +1,19 @@
+"""bench/batch_parts.py keeps running against the batch job's code it measures."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "batch_parts.py"
+
+
+def test_the_stage_benchmark_runs_on_a_small_file_and_prints_its_line() -> None:
+    done = subprocess.run([sys.executable, str(SCRIPT), "--rows", "300000", "--rounds", "1", "--deadline", "300"],
+                          capture_output=True, text=True, timeout=360)
+    assert done.returncode == 0, done.stderr[-2000:]
+    last = done.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"batch_parts: ours_ns=[\d.]+ duckdb_ns=[\d.]+ read_ns=[\d.]+ unify_ns=[\d.]+ "
+                        r"id_ns=[\d.]+ pair_ns=[\d.]+ cpu_vs_duckdb=[\d.]+", last), last
