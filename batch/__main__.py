@@ -13,19 +13,20 @@ from __future__ import annotations
 
 from common.startup import quiet_start
 
-quiet_start()  # no garbage collection during the heavy imports below (common/startup.py)
+if __name__ == "__main__":  # python -m batch (a test importing this module keeps its collector)
+    quiet_start()  # no garbage collection during the heavy imports below (common/startup.py)
 
-import argparse  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
+import argparse
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
-from common.cli import add_settings_arguments, run_main, settings_from_args  # noqa: E402
-from common.logs import setup_logging  # noqa: E402
+from common.cli import add_settings_arguments, run_main, settings_from_args
+from common.logs import setup_logging
 
-from .run import run  # noqa: E402
-from .schedule import run_schedule  # noqa: E402
-from .selection import HourSelection  # noqa: E402
-from .settings import BatchSettings  # noqa: E402
+from .run import run
+from .schedule import run_schedule
+from .selection import HourSelection
+from .settings import BatchSettings
 
 EPILOG = """examples:
   python -m batch                                  the last complete hour

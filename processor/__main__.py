@@ -21,7 +21,8 @@ def _stop_while_starting(*_: Any) -> None:
 
 # Before the heavy imports: a SIGTERM during start-up is a clean stop, not a kill (Quix takes over later).
 signal.signal(signal.SIGTERM, _stop_while_starting)
-quiet_start()  # and no garbage collection during them (common/startup.py)
+if __name__ == "__main__":  # python -m processor (an importer keeps its collector)
+    quiet_start()  # and no garbage collection during them (common/startup.py)
 
 import argparse  # noqa: E402
 import faulthandler  # noqa: E402
