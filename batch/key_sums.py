@@ -9,8 +9,9 @@ Polars' streaming engine sums ``bytes`` per id code and per (antenna, app) code 
 apps are rolled up from the few thousand pairs. The partial sums are merged by key string, so the
 result is exact whatever the dictionaries, the row order or the batching.
 
-Rows grouped by id (as the speed layer writes them) make the id pass cheap: each run of equal codes
-hits the same hash-table slot. Nothing assumes it; any row order gives the same sums.
+The speed layer writes rows in time order. Rows grouped by id (``bench/batch.py --layout grouped``)
+would make the id pass cheap: its runs of equal codes are summed without a hash table. Runs are
+looked for, never assumed; any row order gives the same sums.
 """
 
 from __future__ import annotations
@@ -89,6 +90,11 @@ def _named(sums: pl.DataFrame, code: pl.Expr, names: pl.Series) -> pl.DataFrame:
     return per_code.select(names.gather(per_code["code"]).alias("id"), "value", "events")
 
 
+def _pair(apps_n: int) -> pl.Expr:
+    """The (antenna, app) code pair as one integer key (antenna * apps_n + app)."""
+    return (pl.col("antenna").cast(pl.Int64) * apps_n + pl.col("app")).alias("pair")
+
+
 def _in_runs(ids: pl.Series) -> bool:
     """Whether the first rows' id codes come in runs of ``_MIN_RUN`` or more, on average."""
     sample = ids.head(_RUN_SAMPLE)
@@ -126,8 +132,7 @@ def batch_sums(batch: pa.Table | pa.RecordBatch) -> list[pl.DataFrame]:
     rows = pl.DataFrame({"antenna": antennas, "app": apps, "bytes": sizes}).lazy()
     apps_n = max(len(app_names), 1)
     if len(antenna_names) * apps_n <= _MAX_PAIRS:
-        pair = pl.col("antenna").cast(pl.Int64) * apps_n + pl.col("app")
-        by_id, by_pair = pl.collect_all([_id_sums(ids, sizes), rows.group_by(pair.alias("pair")).agg(*_SUMS)],
+        by_id, by_pair = pl.collect_all([_id_sums(ids, sizes), rows.group_by(_pair(apps_n)).agg(*_SUMS)],
                                         engine="streaming")
         by_antenna = _named(by_pair, pl.col("pair") // apps_n, antenna_names)
         by_app = _named(by_pair, pl.col("pair") % apps_n, app_names)

@@ -66,9 +66,8 @@ def polars_passes(table: pa.Table) -> dict[str, Callable[[], object]]:
     sizes = key_sums._series(table.column("bytes"))
     n_apps = len(table.column("app").chunk(0).dictionary)
     rows = pl.DataFrame({"antenna": antennas, "app": apps, "bytes": sizes}).lazy()
-    pair = (pl.col("antenna").cast(pl.Int64) * n_apps + pl.col("app")).alias("pair")
     return {"id sums": lambda: key_sums._id_sums(ids, sizes).collect(engine="streaming"),
-            "pair sums": lambda: rows.group_by(pair).agg(*key_sums._SUMS).collect(engine="streaming")}
+            "pair sums": lambda: rows.group_by(key_sums._pair(n_apps)).agg(*key_sums._SUMS).collect(engine="streaming")}
 
 
 def numpy_sums(table: pa.Table) -> Callable[[], object]:

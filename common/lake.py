@@ -39,15 +39,3 @@ def is_hidden(name: str) -> bool:
     """Other tools' bookkeeping files (``_SUCCESS``, ``.crc``...) that lake readers skip."""
     return name.startswith((".", "_"))
 
-
-def grouped_by_id(rows: pa.Table) -> pa.Table:
-    """The same rows with those of each ``id`` next to each other (ids in order of first appearance).
-
-    Written this way, a row group's ``id`` codes come in runs: the batch layer sums them without
-    a hash table and the column compresses to almost nothing. Costs one hash of the ids and one
-    stable sort of their integer codes; the rows themselves are unchanged.
-    """
-    import pyarrow.compute as pc  # here, not at the top: the batch job imports this module, never this
-
-    codes = pc.dictionary_encode(rows["id"]).combine_chunks().indices
-    return rows.take(pc.sort_indices(codes))
