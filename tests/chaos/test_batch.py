@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -12,10 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from psycopg import sql
 
+from common import schema
 from common.lake import EVENT_SCHEMA
 
 from ..helpers import query
@@ -82,26 +86,72 @@ def test_a_batch_job_killed_mid_hour_then_run_again_writes_the_exact_hour(provis
     events = hour_events(1_000_000, seed=111)
     for n in range(4):
         write_file(tmp_path, f"part-{n}.parquet", events[n::4])
-    expected, empty = oracle(provisioned, events), {"bytes_hourly": [], "user_quota_limit": [], "events": 0}
-    figures = Figures("batch: SIGKILLed mid-hour 3 times, then re-run")
+    before = oracle(provisioned, events)
+    window = held_for(batch(provisioned, tmp_path), provisioned)  # how long a whole run holds the hour
+    assert tables(provisioned) == before
+    late = hour_events(50_000, seed=113)
+    write_file(tmp_path, "part-4.parquet", late)  # every run from here on rewrites the hour
+    after = oracle(provisioned, events + late)
+    figures = Figures("batch: SIGKILLed mid-hour 4 times (once inside its transaction), then re-run", runs=1)
     rng = random.Random(112)
-    for _ in range(3):
+    while figures.disruptions < 3:
+        assert figures.runs <= 12, f"only {figures.disruptions} of {figures.runs - 1} runs were still running " \
+                                   f"when killed (a whole run holds the hour {window:.3f} s)"
         job = batch(provisioned, tmp_path)
-        while job.poll() is None and not advisory_lock_granted(provisioned):  # it holds the hour: it is reading
-            time.sleep(0.01)
-        time.sleep(rng.uniform(0.0, 0.2))  # somewhere between the file listing and the COMMIT
-        if job.poll() is None:
-            job.kill()
-            figures.disruptions += 1
-        job.wait()
+        wait_for_lock(job, provisioned)  # it holds the hour: it is listing or reading
+        time.sleep(rng.uniform(0.0, 0.7) * window)  # somewhere between the file listing and the COMMIT
+        job.kill()
+        figures.disruptions += job.wait() == -signal.SIGKILL  # not when it had already exited
         figures.runs += 1
-        assert tables(provisioned) in (empty, expected), "a killed run left a partial hour"
+        assert tables(provisioned) in (before, after), "a killed run left a partial hour"
+    figures.disruptions += kill_inside_its_transaction(provisioned, tmp_path, before, after)
+    figures.runs += 1
     job = batch(provisioned, tmp_path)
     assert job.wait(120) == 0, job.stderr.read() if job.stderr else ""
     figures.runs += 1
-    count(figures, tables(provisioned), expected)
+    count(figures, tables(provisioned), after)
     FIGURES.append(figures)
-    assert figures.disruptions >= 1 and figures.exact(), figures
+    assert figures.exact(), figures
+
+
+def kill_inside_its_transaction(url: str, data_dir: Path, before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Run the job while this test holds the ledger table, so it deletes and copies the hour's rows and
+    then waits at the ledger row with its transaction open; SIGKILL it there."""
+    ledger = sql.Identifier(schema.BATCH_RUNS_TABLE)
+    with psycopg.connect(url) as holder:
+        holder.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(ledger))  # reads still pass
+        job = batch(url, data_dir)
+        deadline = time.monotonic() + 60
+        while not (written := query(url, "SELECT a.backend_xid IS NOT NULL FROM pg_locks l JOIN pg_stat_activity a "
+                                         "USING (pid) WHERE NOT l.granted AND l.relation = %s::regclass",
+                                    (schema.BATCH_RUNS_TABLE,))):
+            assert job.poll() is None, job.stderr.read() if job.stderr else ""
+            assert time.monotonic() < deadline, "the batch job never reached the ledger row"
+            time.sleep(0.005)
+        job.kill()
+        killed = job.wait() == -signal.SIGKILL
+    assert tables(url) in (before, after), "a run killed before its COMMIT left a partial hour"
+    assert written == [(True,)], "the job waited at the ledger row without having written the hour first"
+    return killed
+
+
+def wait_for_lock(job: subprocess.Popen[bytes], url: str) -> None:
+    deadline = time.monotonic() + 60
+    while not advisory_lock_granted(url):
+        assert job.poll() is None, job.stderr.read() if job.stderr else ""
+        assert time.monotonic() < deadline, "the batch job never took the hour's lock"
+        time.sleep(0.005)
+
+
+def held_for(job: subprocess.Popen[bytes], url: str) -> float:
+    """Seconds ``job`` is seen holding the hour's lock, which it lets go after its COMMIT (it must succeed)."""
+    wait_for_lock(job, url)
+    start = time.monotonic()
+    while advisory_lock_granted(url):
+        time.sleep(0.005)
+    held = time.monotonic() - start
+    assert job.wait(120) == 0, job.stderr.read() if job.stderr else ""
+    return held
 
 
 def advisory_lock_granted(url: str) -> bool:
@@ -118,10 +168,7 @@ def test_two_runs_of_one_hour_at_once_while_a_file_arrives_end_with_the_newest_f
         write_file(tmp_path, f"part-{round_}-a.parquet", first)
         written += first
         jobs = [batch(provisioned, tmp_path), batch(provisioned, tmp_path)]
-        deadline = time.monotonic() + 60
-        while not advisory_lock_granted(provisioned):  # one run holds the hour: it may have listed already
-            assert time.monotonic() < deadline, "no run took the hour's lock"
-            time.sleep(0.01)
+        wait_for_lock(jobs[0], provisioned)  # one run holds the hour: it may have listed already
         late = hour_events(1000, seed=130 + round_)
         write_file(tmp_path, f"part-{round_}-b.parquet", late)  # arrives while the first run works
         written += late
