@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -115,24 +117,37 @@ def test_a_batch_job_killed_mid_hour_then_run_again_writes_the_exact_hour(provis
 
 
 def kill_inside_its_transaction(url: str, data_dir: Path, before: dict[str, Any], after: dict[str, Any]) -> bool:
-    """Run the job while this test holds the ledger table, so it deletes and copies the hour's rows and
-    then waits at the ledger row with its transaction open; SIGKILL it there."""
-    ledger = sql.Identifier(schema.BATCH_RUNS_TABLE)
-    with psycopg.connect(url) as holder:
-        holder.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(ledger))  # reads still pass
+    """SIGKILL a run while it waits at its ledger row with the hour deleted and copied, uncommitted."""
+    with ledger_held(url):
         job = batch(url, data_dir)
-        deadline = time.monotonic() + 60
-        while not (written := query(url, "SELECT a.backend_xid IS NOT NULL FROM pg_locks l JOIN pg_stat_activity a "
-                                         "USING (pid) WHERE NOT l.granted AND l.relation = %s::regclass",
-                                    (schema.BATCH_RUNS_TABLE,))):
-            assert job.poll() is None, job.stderr.read() if job.stderr else ""
-            assert time.monotonic() < deadline, "the batch job never reached the ledger row"
-            time.sleep(0.005)
+        written = wait_at_ledger([job], url)
         job.kill()
         killed = job.wait() == -signal.SIGKILL
     assert tables(url) in (before, after), "a run killed before its COMMIT left a partial hour"
-    assert written == [(True,)], "the job waited at the ledger row without having written the hour first"
+    assert written, "the job waited at the ledger row without having written the hour first"
     return killed
+
+
+@contextmanager
+def ledger_held(url: str) -> Iterator[None]:
+    """This test holds the ledger table: a run deletes and copies its hour's rows, then waits at its
+    ledger row, transaction open, until the block ends (reads of the table still pass)."""
+    with psycopg.connect(url) as holder:
+        holder.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(sql.Identifier(schema.BATCH_RUNS_TABLE)))
+        yield
+
+
+def wait_at_ledger(jobs: list[subprocess.Popen[bytes]], url: str) -> bool:
+    """Wait until one of ``jobs`` waits at the held ledger table; whether it had written anything by then."""
+    deadline = time.monotonic() + 60
+    while not (written := query(url, "SELECT a.backend_xid IS NOT NULL FROM pg_locks l JOIN pg_stat_activity a "
+                                     "USING (pid) WHERE NOT l.granted AND l.relation = %s::regclass",
+                                (schema.BATCH_RUNS_TABLE,))):
+        for job in jobs:
+            assert job.poll() is None, job.stderr.read() if job.stderr else ""
+        assert time.monotonic() < deadline, "no batch run reached the ledger row"
+        time.sleep(0.005)
+    return written == [(True,)]
 
 
 def wait_for_lock(job: subprocess.Popen[bytes], url: str) -> None:
@@ -167,11 +182,12 @@ def test_two_runs_of_one_hour_at_once_while_a_file_arrives_end_with_the_newest_f
         first = hour_events(200_000, seed=120 + round_)
         write_file(tmp_path, f"part-{round_}-a.parquet", first)
         written += first
-        jobs = [batch(provisioned, tmp_path), batch(provisioned, tmp_path)]
-        wait_for_lock(jobs[0], provisioned)  # one run holds the hour: it may have listed already
-        late = hour_events(1000, seed=130 + round_)
-        write_file(tmp_path, f"part-{round_}-b.parquet", late)  # arrives while the first run works
-        written += late
+        with ledger_held(provisioned):  # the first run to take the hour reads and writes it, then waits
+            jobs = [batch(provisioned, tmp_path), batch(provisioned, tmp_path)]
+            assert wait_at_ledger(jobs, provisioned), "the first run waits at the ledger without having written"
+            late = hour_events(1000, seed=130 + round_)
+            write_file(tmp_path, f"part-{round_}-b.parquet", late)  # after its listing, before its COMMIT
+            written += late
         for job in jobs:
             assert job.wait(120) == 0, job.stderr.read() if job.stderr else ""
         figures.runs += 2
