@@ -251,7 +251,7 @@ def rows(url: str) -> str:
 def check(url: str, duck: dict[str, int]) -> None:
     """The batch job's tables must say what DuckDB computed."""
     with psycopg.connect(url) as conn:
-        by_type = dict(conn.execute("SELECT type, count(*) FROM bytes_hourly GROUP BY type").fetchall())
+        by_type: dict[str, int] = dict(conn.execute("SELECT type, count(*) FROM bytes_hourly GROUP BY type").fetchall())
         [(violations,)] = conn.execute("SELECT count(*) FROM user_quota_limit").fetchall()
         [(unknown, total)] = conn.execute("SELECT unknown_user_events, batch_bytes FROM batch_runs").fetchall()
     ours = {"users": by_type["user_total_bytes"], "antennas": by_type["antenna_total_bytes"],

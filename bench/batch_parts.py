@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")  # before Polars is imported: one thread, per-core figures
@@ -83,6 +84,10 @@ def numpy_sums(table: pa.Table) -> Callable[[], object]:
     return run
 
 
+def fetch_all(con: duckdb.DuckDBPyConnection, query: str, path: str) -> object:
+    return con.execute(query, [path]).fetchall()
+
+
 def measure(stages: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
     """Median CPU seconds of each stage, the order alternating every round."""
     spent: dict[str, list[float]] = {name: [] for name in stages}
@@ -113,7 +118,7 @@ def main() -> None:
                    "duckdb app": "SELECT app, sum(bytes) FROM read_parquet(?) GROUP BY app"}
         whole: dict[str, Callable[[], object]] = {"ours": lambda: _read(filesystem, [file]).totals()}
         for name, query in queries.items():
-            whole[name] = lambda query=query: con.execute(query, [str(path)]).fetchall()
+            whole[name] = partial(fetch_all, con, query, str(path))
         totals = measure(whole, args.rounds)
 
         first = next(batches(filesystem, file))

@@ -8,9 +8,9 @@ BENCHMARKS.md, that is about 0.15 s of ``python -m batch``'s imports and 0.17 s 
 
 A command run as ``python -m ...`` calls ``quiet_start()`` before its heavy imports (only then:
 a module that merely imports it must not turn its importer's collector off), and
-``common.cli.run_main`` calls ``settle()`` once they are done: everything alive then moves to the permanent generation
-(``gc.freeze``), which no later collection walks, and the collector runs as usual for what the
-run itself allocates. This module imports nothing heavy, so it can come first.
+``common.cli.run_main`` calls ``settle()`` once they are done: everything alive then moves to the
+permanent generation (``gc.freeze``), which no later collection walks, and the collector runs as
+usual for what the run itself allocates. This module imports nothing heavy, so it can come first.
 """
 
 from __future__ import annotations
