@@ -23,6 +23,7 @@ from .tls import SelfSigned, self_signed
 HERE = Path(__file__).parent
 POM = HERE / "kafka-jars.pom.xml"
 LOG4J = HERE / "log4j2.properties"
+SCRAM_LOGIN = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
 
 
 def jars_dir(cache_dir: Path) -> Path:
@@ -39,6 +40,8 @@ class KafkaBroker:
     SCRAM-SHA-256, one user ``sasl_user`` with ``sasl_password``, for testing clients' SASL settings.
     With ``tls_port`` it also listens there with SSL, on a self-signed certificate for 127.0.0.1
     (``tls_ca_file`` is what a client trusts), for testing clients' TLS settings.
+    With ``sasl_ssl_port`` (and a ``sasl_password``) it also listens there with SASL_SSL, the two
+    combined as production runs them: SCRAM-SHA-512 only, the same user, the same certificate.
     """
 
     data_dir: Path
@@ -49,6 +52,11 @@ class KafkaBroker:
     sasl_user: str = "pipeline"
     sasl_password: str = field(default="", repr=False)
     tls_port: int | None = None
+    sasl_ssl_port: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.sasl_port or self.sasl_ssl_port) and not self.sasl_password:
+            raise DevStackError("a SASL listener needs sasl_password")
 
     @property
     def bootstrap(self) -> str:
@@ -75,6 +83,15 @@ class KafkaBroker:
         """How a client reaches the TLS listener (trusting ``ca_file``, by default the broker's own)."""
         return KafkaConfig(self.tls_bootstrap, "SSL", ssl_ca_file=ca_file or self.tls_ca_file)
 
+    @property
+    def sasl_ssl_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.sasl_ssl_port}"
+
+    def sasl_ssl_config(self) -> KafkaConfig:
+        """How a client reaches the SASL_SSL listener (SCRAM-SHA-512, trusting the broker's certificate)."""
+        return KafkaConfig(self.sasl_ssl_bootstrap, "SASL_SSL", "SCRAM-SHA-512", self.sasl_user,
+                           SecretStr(self.sasl_password), ssl_ca_file=self.tls_ca_file)
+
     def _certificate(self) -> SelfSigned:
         return self_signed(self.data_dir / "tls", password=f"devstack-{self.port}")
 
@@ -87,22 +104,30 @@ class KafkaBroker:
             return []
         plain = (f'org.apache.kafka.common.security.plain.PlainLoginModule required '
                  f'user_{self.sasl_user}="{self.sasl_password}";')
-        return ["sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256",
+        return ["listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256",
                 f"listener.name.sasl_plaintext.plain.sasl.jaas.config={plain}",
-                "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config="
-                "org.apache.kafka.common.security.scram.ScramLoginModule required;"]
+                f"listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config={SCRAM_LOGIN}"]
+
+    def _keystore(self, listener: str) -> list[str]:
+        made = self._certificate()
+        return [f"listener.name.{listener}.ssl.keystore.location={made.keystore}",
+                f"listener.name.{listener}.ssl.keystore.type=PKCS12",
+                f"listener.name.{listener}.ssl.keystore.password={made.password}"]
 
     def _tls_properties(self) -> list[str]:
-        if self.tls_port is None:
+        return [] if self.tls_port is None else self._keystore("ssl")
+
+    def _sasl_ssl_properties(self) -> list[str]:
+        if self.sasl_ssl_port is None:
             return []
-        made = self._certificate()
-        return [f"listener.name.ssl.ssl.keystore.location={made.keystore}", "listener.name.ssl.ssl.keystore.type=PKCS12",
-                f"listener.name.ssl.ssl.keystore.password={made.password}"]
+        return ["listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512",
+                f"listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config={SCRAM_LOGIN}", *self._keystore("sasl_ssl")]
 
     def _properties(self) -> str:
         c, p = self.controller_port, self.port
         extra = f",SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}" if self.sasl_port else ""
         extra += f",SSL://127.0.0.1:{self.tls_port}" if self.tls_port else ""
+        extra += f",SASL_SSL://127.0.0.1:{self.sasl_ssl_port}" if self.sasl_ssl_port else ""
         return "\n".join([
             "process.roles=broker,controller", "node.id=1",
             f"controller.quorum.voters=1@127.0.0.1:{c}",
@@ -110,8 +135,8 @@ class KafkaBroker:
             f"advertised.listeners=PLAINTEXT://127.0.0.1:{p}{extra}",
             "inter.broker.listener.name=PLAINTEXT", "controller.listener.names=CONTROLLER",
             "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,"
-            "SSL:SSL",
-            *self._sasl_properties(), *self._tls_properties(),
+            "SSL:SSL,SASL_SSL:SASL_SSL",
+            *self._sasl_properties(), *self._tls_properties(), *self._sasl_ssl_properties(),
             f"log.dirs={self.data_dir / 'logs'}",
             "offsets.topic.replication.factor=1", "transaction.state.log.replication.factor=1",
             "transaction.state.log.min.isr=1", "share.coordinator.state.topic.replication.factor=1",
@@ -141,17 +166,18 @@ class KafkaBroker:
             raise DevStackError(f"port {self.port} is already in use; is a broker running already?")
         start_detached(self._java("kafka.Kafka", str(props), heap="yes"), self.data_dir / "broker.log", self.pid_file,
                        self.ready, f"Kafka broker on {self.bootstrap}", timeout)
-        if self.sasl_port is not None:
+        if self.sasl_port is not None or self.sasl_ssl_port is not None:
             self._add_scram_user()
 
     def _add_scram_user(self, timeout: float = 30.0) -> None:
-        """Store the SCRAM-SHA-256 credential of ``sasl_user`` (PLAIN's is in the properties)."""
-        info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096)
-        upsert = UserScramCredentialUpsertion(self.sasl_user, info, self.sasl_password.encode())
+        """Store the SCRAM-SHA-256 and SCRAM-SHA-512 credentials of ``sasl_user`` (PLAIN's is in the properties)."""
         client = admin(self.bootstrap)  # kept alive until the futures are done
         try:
-            for future in client.alter_user_scram_credentials([upsert]).values():
-                future.result(timeout)
+            for mechanism in (ScramMechanism.SCRAM_SHA_256, ScramMechanism.SCRAM_SHA_512):  # one per request
+                upsert = UserScramCredentialUpsertion(self.sasl_user, ScramCredentialInfo(mechanism, 4096),
+                                                      self.sasl_password.encode())
+                for future in client.alter_user_scram_credentials([upsert]).values():
+                    future.result(timeout)
         except KafkaException as e:
             self.stop()
             raise DevStackError(f"could not add the SCRAM user {self.sasl_user!r}: {e}") from e

@@ -33,14 +33,15 @@ from .s3 import S3Server, s3proxy_jar
 @contextmanager
 def kafka_service(sasl_password: str | None = None, tls: bool = False) -> Iterator[tuple[str, KafkaBroker | None]]:
     """Bootstrap address, and the broker when started here (with a SASL listener if ``sasl_password``,
-    a TLS listener if ``tls``)."""
+    a TLS listener if ``tls``, and a SASL_SSL listener if both)."""
     if external := os.environ.get("KAFKA_BROKERS"):
         yield external, None
         return
     folder = Path(tempfile.mkdtemp(prefix="test-kafka-"))
     broker = KafkaBroker(folder, free_port(), free_port(), jars_dir(default_cache_dir()),
                          sasl_port=free_port() if sasl_password else None, sasl_password=sasl_password or "",
-                         tls_port=free_port() if tls else None)
+                         tls_port=free_port() if tls else None,
+                         sasl_ssl_port=free_port() if sasl_password and tls else None)
     broker.start()
     try:
         yield broker.bootstrap, broker

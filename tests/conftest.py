@@ -48,6 +48,14 @@ def kafka_tls(kafka: tuple[str, KafkaBroker | None]) -> KafkaBroker:
 
 
 @pytest.fixture(scope="session")
+def kafka_sasl_ssl(kafka: tuple[str, KafkaBroker | None]) -> KafkaBroker:
+    """The session broker, whose SASL_SSL listener (SCRAM-SHA-512 over TLS) the production-like tests use."""
+    if kafka[1] is None or kafka[1].sasl_ssl_port is None:
+        pytest.skip("an external broker (KAFKA_BROKERS): no SASL_SSL listener of the session's")
+    return kafka[1]
+
+
+@pytest.fixture(scope="session")
 def kafka_brokers(kafka: tuple[str, KafkaBroker | None]) -> str:
     return kafka[0]
 

@@ -1,7 +1,8 @@
 """Real Kafka, PostgreSQL and S3 for the test session (devstack/services.py), and what tests add to them.
 
-The session's broker also has a SASL listener (PLAIN and SCRAM-SHA-256) for the SASL tests; every
-test database is provisioned with this session's role passwords.
+The session's broker also has a SASL listener (PLAIN and SCRAM-SHA-256), a TLS listener and a
+SASL_SSL listener (SCRAM-SHA-512) for the transport tests; every test database is provisioned with
+this session's role passwords.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ __all__ = ["ROLE_PASSWORDS", "create_bucket", "create_database", "delete_bucket"
 
 @contextmanager
 def kafka_service() -> Iterator[tuple[str, KafkaBroker | None]]:
-    """The session's broker, with a SASL listener whose password is this session's, and a TLS listener."""
+    """The session's broker, with a SASL listener whose password is this session's, a TLS listener and a
+    SASL_SSL listener."""
     with services.kafka_service(sasl_password=f"kafka-secret-{uuid.uuid4().hex}", tls=True) as service:
         yield service
 

@@ -63,6 +63,17 @@ def test_through_tls_every_event_is_applied_and_every_malformed_message_dead_let
         "KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_SSL_CA_FILE": str(kafka_tls.tls_ca_file)}, seed=43)
 
 
+def test_through_sasl_ssl_as_production_runs_every_event_is_applied_and_every_malformed_message_dead_lettered(
+        new_pipeline: Callable[[], Pipeline], kafka_sasl_ssl: KafkaBroker) -> None:
+    """SCRAM-SHA-512 over TLS, the certificate checked: the settings docs/security.md recommends."""
+    p = new_pipeline()
+    run_exactly_through(p, kafka_sasl_ssl.sasl_ssl_config(), {
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+        "KAFKA_SASL_USERNAME": kafka_sasl_ssl.sasl_user, "KAFKA_SASL_PASSWORD": kafka_sasl_ssl.sasl_password,
+        "KAFKA_SSL_CA_FILE": str(kafka_sasl_ssl.tls_ca_file)}, seed=44)
+    assert kafka_sasl_ssl.sasl_password not in p.log.read_text()
+
+
 def test_a_frozen_session_holding_a_partitions_lock_delays_the_processor_only_until_the_server_ends_it(
         new_pipeline: Callable[[], Pipeline]) -> None:
     p = new_pipeline()
