@@ -42,7 +42,9 @@ import pyarrow.fs as pafs  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 from psycopg import sql  # noqa: E402
 
+from bench.support.roles import provision_with_roles, service_url  # noqa: E402
 from bench.support.watch import Limits, Stalled, Watched  # noqa: E402
+from common import schema  # noqa: E402
 from common.lake import EVENT_SCHEMA, hour_dir  # noqa: E402
 from devstack.services import (  # noqa: E402
     create_bucket,
@@ -52,8 +54,6 @@ from devstack.services import (  # noqa: E402
     s3_env,
     s3_service,
 )
-from provision.run import run as provision  # noqa: E402
-from provision.settings import ProvisionSettings  # noqa: E402
 
 HOUR = datetime(2022, 10, 29, 13, tzinfo=UTC)
 APPS = ["SKYPE", "TELEGRAM", "FACETIME", "FACEBOOK", "WHATSAPP", "INSTAGRAM", "TIKTOK", "YOUTUBE",
@@ -198,8 +198,8 @@ def main() -> None:
         server, _ = stack.enter_context(postgres_service())
         url = create_database(server)
         stack.callback(drop_database, url)
-        provision(ProvisionSettings(database_url=url, users_file=work / "users.csv"), say=lambda _: None)
-        env = {"DATABASE_URL": url, "DATA_DIR": str(work / "data"), "LOG_LEVEL": "INFO"}
+        provision_with_roles(url, work / "users.csv")
+        env = {"DATABASE_URL": service_url(url, schema.BATCH_ROLE), "DATA_DIR": str(work / "data"), "LOG_LEVEL": "INFO"}
         batch_cmd = [sys.executable, "-m", "batch", "--hour", HOUR.strftime("%Y-%m-%dT%H")]
         duck_cmd = [sys.executable, "-c", DUCKDB, json.dumps([str(f) for f in files]), str(work / "users.csv")]
         commands = [("batch", batch_cmd, env), ("duckdb", duck_cmd, env)]

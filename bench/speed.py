@@ -28,13 +28,12 @@ sys.path.insert(0, str(ROOT))
 
 import pyarrow.dataset as ds  # noqa: E402
 
+from bench.support.roles import provision_with_roles  # noqa: E402
 from bench.support.systems import baseline, ours_streaming  # noqa: E402
 from bench.support.tables import rows  # noqa: E402
 from bench.support.watch import Limits, Stalled  # noqa: E402
 from common.kafka import ensure_topic  # noqa: E402
 from devstack.services import create_database, drop_database, kafka_service, postgres_service, unique  # noqa: E402
-from provision.run import run as provision  # noqa: E402
-from provision.settings import ProvisionSettings  # noqa: E402
 from simulator.run import run_load  # noqa: E402
 from simulator.settings import LoadOptions, SimulatorSettings  # noqa: E402
 
@@ -51,7 +50,7 @@ def produce(brokers: str, topic: str, events: int) -> None:
 def processor(brokers: str, topic: str, events: int, server_url: str, limits: Limits) -> tuple[float, float]:
     """Seconds from spawn to exit, and peak RSS (MB), of one processor run; results verified."""
     url = create_database(server_url)
-    provision(ProvisionSettings(database_url=url), say=lambda _: None)
+    provision_with_roles(url)
     with tempfile.TemporaryDirectory() as data:
         run = ours_streaming(brokers, topic, url, Path(data), events, limits)
         sums = rows(url, "SELECT type, sum(value) FROM bytes GROUP BY type")
@@ -109,7 +108,7 @@ def measure(args: argparse.Namespace, limits: Limits, small: int) -> tuple[dict[
             laps = ", ".join(f"{k} {v[-1]:.2f}s" for k, v in runs.items())
             print(f"  run {r + 1}: {laps}, rss {peak:.0f} MB", flush=True)
         url = create_database(server_url)
-        provision(ProvisionSettings(database_url=url), say=lambda _: None)
+        provision_with_roles(url)
         quix_seconds = baseline("quix-idiomatic", brokers, small_topic, small, limits, url)
         drop_database(url)
     return runs, rss, quix_seconds, small

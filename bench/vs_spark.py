@@ -33,11 +33,10 @@ sys.path.insert(0, str(ROOT))
 from bench.peers.spark.environment import spark_environment  # noqa: E402
 from bench.support import systems  # noqa: E402
 from bench.support.dataset import DataSet, build, produce  # noqa: E402
+from bench.support.roles import provision_with_roles  # noqa: E402
 from bench.support.tables import Outcome, compare  # noqa: E402
 from bench.support.watch import Limits, Stalled  # noqa: E402
 from devstack.services import create_database, drop_database, kafka_service, postgres_service  # noqa: E402
-from provision.run import run as provision  # noqa: E402
-from provision.settings import ProvisionSettings  # noqa: E402
 
 PARTITIONS = 4
 
@@ -55,7 +54,7 @@ def one_round(args: argparse.Namespace, brokers: str, server: str, topic: str, d
     urls = {name: create_database(server) for name in ("spark", "ours")}
     try:
         for url in urls.values():
-            provision(ProvisionSettings(database_url=url, users_file=users), say=lambda _: None)
+            provision_with_roles(url, users)
         folders = {name: Path(tempfile.mkdtemp(prefix=f"vs-spark-{name}-", dir=work)) for name in urls}
         stream = {
             "spark": lambda: systems.spark_streaming(spark_env, brokers, topic, urls["spark"], folders["spark"],  # type: ignore[arg-type]

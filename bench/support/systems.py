@@ -14,8 +14,10 @@ from urllib.parse import urlsplit
 import psycopg
 
 from bench.peers.spark import environment
+from common import schema
 from common.lake import hour_dir
 
+from .roles import service_url
 from .tables import FirstRow
 from .watch import Limits, Watched
 
@@ -74,7 +76,8 @@ def _offsets(conn: psycopg.Connection[tuple[int]]) -> int:
 
 
 def ours_streaming(brokers: str, topic: str, url: str, data_dir: Path, events: int, limits: Limits) -> Run:
-    env = {"KAFKA_BROKERS": brokers, "KAFKA_TOPIC": topic, "DATABASE_URL": url, "DATA_DIR": str(data_dir),
+    env = {"KAFKA_BROKERS": brokers, "KAFKA_TOPIC": topic, "DATABASE_URL": service_url(url, schema.PROCESSOR_ROLE),
+           "DATA_DIR": str(data_dir),
            "CONSUMER_GROUP": f"ours-{topic}", "KAFKA_DLQ_TOPIC": topic + "-dlq", "METRICS_PORT": "0",
            "LOG_LEVEL": "WARNING"}
     first = FirstRow(url)
@@ -101,7 +104,7 @@ def spark_batch(env: environment.SparkEnvironment, hour: str, url: str, work: Pa
 
 
 def ours_batch(hour: str, url: str, data_dir: Path, limits: Limits) -> Run:
-    env = {"DATABASE_URL": url, "DATA_DIR": str(data_dir), "LOG_LEVEL": "INFO"}
+    env = {"DATABASE_URL": service_url(url, schema.BATCH_ROLE), "DATA_DIR": str(data_dir), "LOG_LEVEL": "INFO"}
     job = Watched([sys.executable, "-m", "batch", "--hour", hour], "our batch job", limits, env=env, cwd=ROOT)
     seconds = job.wait(f"python -m batch to write hour {hour}")
     return Run(seconds, None, job.peak_rss_mb, job.cpu_s, job.last_line())

@@ -1,0 +1,33 @@
+"""Our services in the benchmarks connect as the roles ``python -m provision`` creates, as in production.
+
+The benchmark provisions each database as its owner and gives the roles this run's passwords; the
+processor and the batch job then log in as ``pipeline_processor`` and ``pipeline_batch``, never as
+the superuser. The checks of their results still read as the owner.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from common import schema
+from devstack.postgres import role_url
+from provision.run import run as provision
+from provision.settings import SEED_USERS, ProvisionSettings
+
+PASSWORDS = {role: secrets.token_hex(16) for role in (schema.PROCESSOR_ROLE, schema.BATCH_ROLE, schema.READER_ROLE)}
+
+
+def provision_with_roles(url: str, users_file: Path = SEED_USERS) -> None:
+    """Tables, users and the services' roles (with this run's passwords), as the owner of ``url``."""
+    provision(ProvisionSettings(database_url=url, users_file=users_file,
+                                processor_password=SecretStr(PASSWORDS[schema.PROCESSOR_ROLE]),
+                                batch_password=SecretStr(PASSWORDS[schema.BATCH_ROLE]),
+                                reader_password=SecretStr(PASSWORDS[schema.READER_ROLE])), say=lambda _: None)
+
+
+def service_url(url: str, role: str) -> str:
+    """``url`` as ``role`` logs in to it (after ``provision_with_roles``)."""
+    return role_url(url, role, PASSWORDS[role])
