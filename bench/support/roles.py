@@ -2,7 +2,9 @@
 
 The benchmark provisions each database as its owner and gives the roles this run's passwords; the
 processor and the batch job then log in as ``pipeline_processor`` and ``pipeline_batch``, never as
-the superuser. The checks of their results still read as the owner.
+the superuser. The checks of their results still read as the owner. Roles are cluster-wide: on a
+server named by ``DATABASE_URL`` this sets their passwords there too, as ``python -m provision``
+with passwords would.
 """
 
 from __future__ import annotations
