@@ -18,6 +18,8 @@ and, on the first batch of the job (``BATCH_ROWS``), the job's stages one by one
 - **unify**: one dictionary per key for the batch (``pyarrow``'s ``unify_dictionaries``);
 - **id sums**, **pair sums**: the job's two Polars passes on those codes (sums and counts per id;
   sums per antenna x app pair), exactly the calls ``batch.key_sums`` makes;
+- **acero id sums**, **acero pair sums**: the same two passes with pyarrow's own group-by (Acero's
+  hash aggregation, one thread) on the same codes: what leaving Polars for the sums would buy;
 - **numpy bincount**, only if numpy is importable (it is not a dependency of the project): the
   same sums with a direct-indexed ``bincount`` instead of Polars' hash tables.
 
@@ -69,6 +71,33 @@ def polars_passes(table: pa.Table) -> dict[str, Callable[[], object]]:
     rows = pl.DataFrame({"antenna": antennas, "app": apps, "bytes": sizes}).lazy()
     return {"id sums": lambda: key_sums._id_sums(ids, sizes).collect(engine="streaming"),
             "pair sums": lambda: rows.group_by(key_sums._pair(n_apps)).agg(*key_sums._SUMS).collect(engine="streaming")}
+
+
+def acero_passes(table: pa.Table) -> dict[str, Callable[[], object]]:
+    """The same two passes with pyarrow's group-by (``pyarrow.compute`` is imported only here)."""
+    import pyarrow.compute as pc
+
+    def codes(key: str) -> pa.ChunkedArray:
+        return pa.chunked_array([chunk.indices for chunk in table.column(key).chunks])
+    ids, antennas, apps = (codes(k) for k in key_sums.KEYS)
+    sizes = table.column("bytes").cast(pa.int64())
+    n_apps = len(table.column("app").chunk(0).dictionary)
+    sums = [("bytes", "sum"), ("bytes", "count")]
+
+    def pairs() -> object:
+        pair = pc.add(pc.multiply(antennas.cast(pa.int32()), n_apps), apps.cast(pa.int32()))
+        return pa.table({"pair": pair, "bytes": sizes}).group_by("pair", use_threads=False).aggregate(sums)
+    return {"acero id sums": lambda: pa.table({"id": ids, "bytes": sizes}).group_by("id", use_threads=False).aggregate(sums),
+            "acero pair sums": pairs}
+
+
+def same_sums(polars_sums: object, acero_sums: object) -> None:
+    """Both group-bys gave the same sums and counts per id code, or the comparison means nothing."""
+    assert isinstance(polars_sums, pl.DataFrame) and isinstance(acero_sums, pa.Table)
+    theirs = pl.DataFrame(acero_sums).select(pl.col("id").cast(polars_sums["id"].dtype),
+                                             pl.col("bytes_sum").alias("value"), pl.col("bytes_count").alias("events"))
+    if not polars_sums.sort("id").equals(theirs.sort("id")):
+        sys.exit("batch_parts: Acero's sums per id differ from Polars'")
 
 
 def numpy_sums(table: pa.Table) -> Callable[[], object]:
@@ -130,10 +159,12 @@ def main() -> None:
             "unify": lambda: key_sums._unified(first),
             **polars_passes(unified),
             "batch_sums": lambda: key_sums.batch_sums(first),
+            **acero_passes(unified),
         }
         if np is not None:
             stages["numpy bincount"] = numpy_sums(unified)
         parts = measure(stages, args.rounds)
+        same_sums(stages["id sums"](), stages["acero id sums"]())
     ns = {name: seconds / args.rows * 1e9 for name, seconds in totals.items()}
     part_ns = {name: seconds / first.num_rows * 1e9 for name, seconds in parts.items()}
     duck = sum(v for name, v in ns.items() if name.startswith("duckdb"))
@@ -149,7 +180,8 @@ def main() -> None:
         print(f"  {name:18s} {value:6.1f} ns")
     print(f"batch_parts: ours_ns={ns['ours']:.1f} duckdb_ns={duck:.1f} "
           f"read_ns={part_ns['read']:.1f} unify_ns={part_ns['unify']:.1f} id_ns={part_ns['id sums']:.1f} "
-          f"pair_ns={part_ns['pair sums']:.1f} cpu_vs_duckdb={duck / ns['ours']:.2f}")
+          f"pair_ns={part_ns['pair sums']:.1f} acero_id_ns={part_ns['acero id sums']:.1f} "
+          f"acero_pair_ns={part_ns['acero pair sums']:.1f} cpu_vs_duckdb={duck / ns['ours']:.2f}")
 
 
 if __name__ == "__main__":
