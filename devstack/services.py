@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,7 +22,11 @@ import psycopg
 from psycopg import sql
 from pydantic import SecretStr
 
+from common import schema
 from common.s3 import S3Options
+from provision.run import run as provision
+from provision.settings import ProvisionSettings
+from provision.users import SEED_USERS
 
 from .kafka import KafkaBroker, default_cache_dir, jars_dir
 from .ports import free_port
@@ -48,6 +52,15 @@ def kafka_service(sasl_password: str | None = None, tls: bool = False) -> Iterat
     finally:
         broker.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def provision_with_passwords(url: str, passwords: Mapping[str, str], users_file: Path = SEED_USERS) -> None:
+    """Tables, users and the services' roles with ``passwords`` (role -> password), as the owner of
+    ``url``: what ``python -m provision`` does with its password settings."""
+    provision(ProvisionSettings(database_url=url, users_file=users_file,
+                                processor_password=SecretStr(passwords[schema.PROCESSOR_ROLE]),
+                                batch_password=SecretStr(passwords[schema.BATCH_ROLE]),
+                                reader_password=SecretStr(passwords[schema.READER_ROLE])), say=lambda _: None)
 
 
 @contextmanager

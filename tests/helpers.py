@@ -8,15 +8,24 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 
 from common.kafka import KafkaConfig, end_offsets, kafka_config
+from common.settings import ServiceSettings
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def settings_from_env(cls: type[S], env: Mapping[str, str], **fixed: Any) -> S:
+    """``cls`` from environment-style names (``DATA_DIR`` is the field ``data_dir``), plus ``fixed`` fields."""
+    values: dict[str, Any] = {k.lower(): v for k, v in env.items()}
+    return cls(**values, **fixed)
 
 
 def query(url: str, statement: str, params: Any = None) -> list[tuple[Any, ...]]:

@@ -25,8 +25,6 @@ from devstack.services import (
     s3_service,
     unique,
 )
-from provision.run import run as provision
-from provision.settings import ProvisionSettings
 
 # The services' role passwords for this test session: every test provisions with them (roles are
 # cluster-wide) and the services connect with them; distinctive, so a test can search for them.
@@ -62,9 +60,7 @@ def provisioned_database(server_url: str) -> Iterator[str]:
 
 def provision_database(url: str) -> None:
     """Tables, users and the services' roles (with this session's passwords), as the owner of ``url``."""
-    provision(ProvisionSettings(database_url=url, processor_password=ROLE_PASSWORDS[schema.PROCESSOR_ROLE],
-                                batch_password=ROLE_PASSWORDS[schema.BATCH_ROLE],
-                                reader_password=ROLE_PASSWORDS[schema.READER_ROLE]), say=lambda _: None)
+    services.provision_with_passwords(url, ROLE_PASSWORDS)
 
 
 def role_url(url: str, role: str) -> str:

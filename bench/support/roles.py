@@ -12,22 +12,17 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from pydantic import SecretStr
-
 from common import schema
 from devstack.postgres import role_url
-from provision.run import run as provision
-from provision.settings import SEED_USERS, ProvisionSettings
+from devstack.services import provision_with_passwords
+from provision.users import SEED_USERS
 
 PASSWORDS = {role: secrets.token_hex(16) for role in (schema.PROCESSOR_ROLE, schema.BATCH_ROLE, schema.READER_ROLE)}
 
 
 def provision_with_roles(url: str, users_file: Path = SEED_USERS) -> None:
     """Tables, users and the services' roles (with this run's passwords), as the owner of ``url``."""
-    provision(ProvisionSettings(database_url=url, users_file=users_file,
-                                processor_password=SecretStr(PASSWORDS[schema.PROCESSOR_ROLE]),
-                                batch_password=SecretStr(PASSWORDS[schema.BATCH_ROLE]),
-                                reader_password=SecretStr(PASSWORDS[schema.READER_ROLE])), say=lambda _: None)
+    provision_with_passwords(url, PASSWORDS, users_file)
 
 
 def service_url(url: str, role: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,6 +13,7 @@ from batch.settings import BatchSettings
 from common import schema
 from common.lake_store import LakeStore
 
+from ..helpers import settings_from_env
 from ..services import provision_database, role_url, s3_env
 
 
@@ -39,8 +39,7 @@ def local_lake_env(tmp_path: Path) -> dict[str, str]:
 
 
 def batch_settings(database_url: str, env: dict[str, str]) -> BatchSettings:
-    values: dict[str, Any] = {k.lower(): v for k, v in env.items()}
-    return BatchSettings(database_url=database_url, **values)
+    return settings_from_env(BatchSettings, env, database_url=database_url)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import argparse
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -20,14 +19,14 @@ from common.lake_store import LakeStore
 from common.s3 import S3Options
 from common.settings import LakeStorageSettings
 
+from ..helpers import settings_from_env
 from ..services import s3_env
 
 SECRET = "do-not-show-this-secret"
 
 
 def settings(**env: str) -> LakeStorageSettings:
-    values: dict[str, Any] = {k.lower(): v for k, v in env.items()}
-    return LakeStorageSettings(**values)
+    return settings_from_env(LakeStorageSettings, env)
 
 
 def test_without_lake_url_the_lake_is_the_data_dirs_events_folder(tmp_path: Path) -> None:

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 from confluent_kafka import Producer
@@ -24,7 +23,7 @@ from common.lake_store import LakeStore
 from common.settings import LakeStorageSettings
 from devstack.ports import free_port
 
-from ..helpers import query
+from ..helpers import query, settings_from_env
 from ..services import role_url
 
 T13 = 1667048400  # 2022-10-29T13:00:00Z
@@ -86,8 +85,7 @@ def database_totals(url: str) -> Counter[tuple[datetime, str, str]]:
 
 def lake_store(env: dict[str, str]) -> LakeStore:
     """The lake a processor with ``env`` writes (``DATA_DIR/events`` or ``LAKE_URL``)."""
-    values: dict[str, Any] = {k.lower(): v for k, v in env.items() if k in LAKE_VARIABLES}
-    return LakeStorageSettings(**values).lake()
+    return settings_from_env(LakeStorageSettings, {k: v for k, v in env.items() if k in LAKE_VARIABLES}).lake()
 
 
 def lake_events(lake: Path | LakeStore) -> list[tuple[object, ...]]:

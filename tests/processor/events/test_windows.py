@@ -9,8 +9,9 @@ T0 = 1667048400  # 2022-10-29T13:00:00Z
 
 
 def batch(*events: tuple[int, str, str, int, str]) -> object:
-    values: list[bytes | None] = [f'{{"bytes":{b},"timestamp":{t},"app":"{a}","id":"{u}","antenna_id":"{an}"}}'.encode()
-              for t, u, an, b, a in events]
+    values: list[bytes | None] = [
+        f'{{"bytes":{b},"timestamp":{t},"app":"{a}","id":"{u}","antenna_id":"{an}"}}'.encode()
+        for t, u, an, b, a in events]
     return parse_batch(values, list(range(len(values)))).events
 
 

@@ -25,7 +25,7 @@ def staging_area(root: Path, tp: TopicPartition) -> StagingArea:
 
 def events(*stamps: int) -> object:
     values: list[bytes | None] = [f'{{"bytes":{i},"timestamp":{t},"app":"X","id":"u{i}","antenna_id":"a"}}'.encode()
-              for i, t in enumerate(stamps)]
+                                  for i, t in enumerate(stamps)]
     return parse_batch(values, list(range(len(values)))).events
 
 
