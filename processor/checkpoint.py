@@ -1,8 +1,9 @@
 """Applying one checkpoint exactly once: every partition's batch in one PostgreSQL transaction.
 
 Inside the transaction, partition by partition (in order, holding each partition's row lock):
-discard uncommitted staging files -> skip offsets below ``next_offset`` -> parse against the
-contract. Then the checkpoint's 5-minute totals are added (``admission.admit``: an event PostgreSQL
+discard uncommitted staging files -> skip offsets below ``next_offset`` (a batch whose offsets are not
+strictly ascending is refused whole: ``OffsetsOutOfOrder``, never applied in part or twice) -> parse
+against the contract. Then the checkpoint's 5-minute totals are added (``admission.admit``: an event PostgreSQL
 refuses becomes a dead letter, never the checkpoint's failure), each partition's admitted events are
 staged (a durable file, or a row of this transaction: ``ownership.Staging``), dead letters are
 acknowledged by Kafka, every offset advances, and COMMIT makes all of it count at once. A crash
@@ -27,7 +28,7 @@ from .metrics import Metrics
 from .ownership import Stager, Staging
 from .postgres.connection import ReconnectingConnection
 from .postgres.offsets import advance
-from .records import Checkpoint, TopicPartition
+from .records import Checkpoint, OffsetsOutOfOrder, TopicPartition, ascending
 
 
 class CheckpointApplier:
@@ -59,6 +60,8 @@ class CheckpointApplier:
         parsed: dict[TopicPartition, Parsed] = {}
         areas: dict[TopicPartition, Stager] = {}
         for tp, batch in sorted(checkpoint.items()):
+            if not ascending(batch.offsets):
+                raise OffsetsOutOfOrder(f"{tp}: the checkpoint's offsets are not strictly ascending; nothing applied")
             areas[tp], next_offset = self._staging.take(conn, tp)
             start = bisect_left(batch.offsets, next_offset)
             self._metrics.replayed.inc(start)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import NamedTuple
+
+from common.errors import ReplayRequired
 
 
 class TopicPartition(NamedTuple):
@@ -16,16 +19,30 @@ class TopicPartition(NamedTuple):
         return f"{self.topic}[{self.partition}]"
 
 
+class OffsetsOutOfOrder(ReplayRequired):
+    """A partition's messages came in an order that cannot be applied exactly once (a rewind into a
+    buffer still held): the buffer is dropped and consumption resumes from PostgreSQL's offsets."""
+
+
 @dataclass(slots=True)
 class PartitionBatch:
-    """The raw messages of one partition taken since the last checkpoint, in offset order."""
+    """The raw messages of one partition taken since the last checkpoint, in strictly ascending offset
+    order: ``append`` refuses an offset at or below the last one, so a batch can never hold a message
+    twice or a rewind (the applier relies on it to skip what PostgreSQL already holds)."""
 
     values: list[bytes | None] = field(default_factory=list)
-    offsets: list[int] = field(default_factory=list)  # ascending
+    offsets: list[int] = field(default_factory=list)  # strictly ascending
 
     def append(self, value: bytes | None, offset: int) -> None:
+        if self.offsets and offset <= self.offsets[-1]:
+            raise OffsetsOutOfOrder(f"offset {offset} came after {self.offsets[-1]} in one checkpoint")
         self.values.append(value)
         self.offsets.append(offset)
+
+
+def ascending(offsets: list[int]) -> bool:
+    """Whether ``offsets`` are strictly ascending."""
+    return all(a < b for a, b in pairwise(offsets))
 
 
 Checkpoint = dict[TopicPartition, PartitionBatch]

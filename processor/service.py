@@ -93,7 +93,7 @@ def run(settings: ProcessorSettings) -> None:
     log.info("consuming %s as group %s; lake in %s", settings.kafka_topic, settings.consumer_group, lake.url)
     try:
         timer.start()
-        consume(settings, SpeedLayerSink.factory(applier.apply, metrics), backoff, stopping)
+        consume(settings, SpeedLayerSink.factory(applier.apply, metrics, settings.commit_bytes), backoff, stopping)
         metrics.set_ready(False)
         stopped.set()
         timer.join()

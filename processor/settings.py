@@ -23,6 +23,8 @@ class ProcessorSettings(KafkaSettings, DatabaseSettings, LakeStorageSettings):
     partitions: int = Field(4, ge=1, description="Partitions for the topics if they must be created.")
     commit_interval: float = Field(2.0, gt=0, description="Seconds between checkpoints (totals committed).")
     commit_every: int = Field(100_000, ge=0, description="Also checkpoint after this many messages (0: off).")
+    commit_bytes: int = Field(64 << 20, ge=0, description="Also checkpoint once the messages read since the last "
+                              "checkpoint pass this many bytes (0: off); bounds memory with large messages.")
     lake_flush_seconds: float = Field(300.0, gt=0, description="Publish staged events to the lake at least this often.")
     lake_flush_rows: int = Field(5_000_000, ge=1, description="...or once a partition has staged this many events.")
     metrics_host: str = Field("127.0.0.1", description="Address of the metrics/readiness HTTP server.")

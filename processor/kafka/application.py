@@ -10,15 +10,16 @@ from confluent_kafka import OFFSET_BEGINNING, KafkaError, KafkaException
 from confluent_kafka import TopicPartition as KafkaPartition
 from quixstreams import Application
 from quixstreams.checkpointing.exceptions import CheckpointConsumerCommitError
+from quixstreams.error_callbacks import default_on_consumer_error
 from quixstreams.exceptions import PartitionAssignmentError
 from quixstreams.kafka.configuration import ConnectionConfig
 from quixstreams.kafka.exceptions import KafkaConsumerException
-from quixstreams.sinks import BaseSink
 
 from common.errors import BrokerUnavailable, PipelineError, ReplayRequired
 from common.kafka import KafkaConfig
 
 from ..records import TopicPartition
+from .sink import SpeedLayerSink
 
 log = logging.getLogger("processor")
 ResumeOffsets = Callable[[list[TopicPartition]], dict[TopicPartition, int]]
@@ -35,20 +36,30 @@ class ResumingApplication(Application):
     PostgreSQL has never seen starts at the beginning, or with ``latest`` at Kafka's end, recorded in
     PostgreSQL at once so a first batch that fails is read again. PostgreSQL's offset outside what
     Kafka holds (retention, a recreated topic) is logged and counted, never passed over silently.
+
+    Every position is explicit, so the consumer runs with ``auto.offset.reset=error``: when what it
+    reads next is gone while consuming (retention overtook it, ``DeleteRecords``), librdkafka reports
+    it instead of jumping, and ``_on_consumer_error`` logs, counts and skips the lost range.
+    A revoked or lost partition's buffer is dropped, and a lost one's offsets too from Quix's
+    checkpoint (Quix's own ``_on_lost`` keeps them, and refuses the rewind when the group gives the
+    partition back): its next assignment starts again from PostgreSQL's offsets, in a clean batch.
     """
 
     def __init__(self, *args: Any, resume_offsets: ResumeOffsets, start_at: StartAt, count_gap: CountGap,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+                 sink: SpeedLayerSink, latest: bool, **kwargs: Any) -> None:
+        super().__init__(*args, auto_offset_reset="error", on_consumer_error=self._on_consumer_error,
+                         on_message_processed=self._on_message_processed, **kwargs)
         self._resume_offsets, self._start_at, self._count_gap = resume_offsets, start_at, count_gap
-        self._latest = kwargs.get("auto_offset_reset") == "latest"
+        self._sink, self._latest = sink, latest
 
     def _on_assign(self, consumer: Any, topic_partitions: list[KafkaPartition]) -> None:
         if topic_partitions:
             known = self._resume_offsets([TopicPartition(tp.topic, tp.partition) for tp in topic_partitions])
             for tp in topic_partitions:
                 ours = TopicPartition(tp.topic, tp.partition)
-                tp.offset = self._start(ours, known.get(ours), watermarks(consumer, tp))
+                low, high = watermarks(consumer, tp)
+                tp.offset = self._start(ours, known.get(ours), (low, high))
+                self._sink.reads_from(ours, low if tp.offset == OFFSET_BEGINNING else tp.offset)
             log.info("assigned %s", ", ".join(f"{tp.topic}[{tp.partition}]@{tp.offset}" for tp in topic_partitions))
         super()._on_assign(consumer, topic_partitions)
 
@@ -65,7 +76,64 @@ class ResumingApplication(Application):
             log.error("%s: PostgreSQL's next offset %d is past Kafka's end %d (a recreated topic?): the next %d "
                       "messages will be taken for ones already applied", tp, stored, high, stored - high)
             self._count_gap(tp, stored - high)
+            return high  # what comes next, up to ``stored``, is skipped as applied
         return stored
+
+    def _on_revoke(self, consumer: Any, topic_partitions: list[KafkaPartition]) -> None:
+        super()._on_revoke(consumer, topic_partitions)  # commits the checkpoint: the sink flushes
+        self._sink.drop(TopicPartition(tp.topic, tp.partition) for tp in topic_partitions)
+
+    def _on_lost(self, consumer: Any, topic_partitions: list[KafkaPartition]) -> None:
+        super()._on_lost(consumer, topic_partitions)
+        lost = [TopicPartition(tp.topic, tp.partition) for tp in topic_partitions]
+        self._sink.drop(lost)
+        forget_offsets(self._processing_context.checkpoint, lost)
+        if lost:
+            log.warning("the assignment of %s was lost (no word from the group coordinator within "
+                        "KAFKA_SESSION_TIMEOUT_MS): what was read since the last checkpoint is dropped, and read "
+                        "again from PostgreSQL's offsets if the group gives them back", ", ".join(map(str, lost)))
+
+    def _on_message_processed(self, topic: str, partition: int, offset: int) -> None:
+        if self._sink.full:  # COMMIT_BYTES of values buffered: checkpoint now
+            self._processing_context.commit_checkpoint(force=True)
+
+    def _on_consumer_error(self, error: Exception, message: Any, logger: logging.Logger) -> bool:
+        if isinstance(error, KafkaConsumerException) and error.code == KafkaError._AUTO_OFFSET_RESET:
+            self._skip_lost_ranges()
+            return True
+        return bool(default_on_consumer_error(error, message, logger))
+
+    def _skip_lost_ranges(self) -> None:
+        """Where the next offset to read is no longer in Kafka: one ERROR line, the count, and a seek to
+        the first offset Kafka holds (or to its end, for a topic recreated with fewer messages)."""
+        consumer = self._consumer
+        for tp in consumer.assignment():
+            ours = TopicPartition(tp.topic, tp.partition)
+            position = self._sink.position(ours)
+            low, high = watermarks(consumer, tp)
+            if position is None or low <= position <= high:
+                continue
+            if position < low:
+                log.error("%s: offsets %d to %d were deleted from Kafka before this processor read them "
+                          "(retention, or DeleteRecords): %d messages were never processed; going on at %d",
+                          ours, position, low - 1, low - position, low)
+                self._count_gap(ours, low - position)
+            else:
+                log.error("%s: the next offset %d is past Kafka's end %d (a recreated topic?): the next %d messages "
+                          "will be taken for ones already applied", ours, position, high, position - high)
+                self._count_gap(ours, position - high)
+            to = low if position < low else high
+            consumer.seek(KafkaPartition(tp.topic, tp.partition, to))
+            self._sink.reads_from(ours, to)
+
+
+def forget_offsets(checkpoint: Any, partitions: list[TopicPartition]) -> None:
+    """Quix's checkpoint without ``partitions``: their offsets are neither committed to Kafka nor taken
+    for processed ones when the partitions come back (private state of Quix's ``BaseCheckpoint``,
+    pinned to quixstreams 3.28.1 by ``tests/processor/kafka/test_quix_coupling.py``)."""
+    for tp in partitions:
+        checkpoint._tp_offsets.pop(tuple(tp), None)
+        checkpoint._starting_tp_offsets.pop(tuple(tp), None)
 
 
 def watermarks(consumer: Any, tp: KafkaPartition) -> tuple[int, int]:
@@ -79,11 +147,11 @@ def watermarks(consumer: Any, tp: KafkaPartition) -> tuple[int, int]:
 
 def build_application(*, kafka: KafkaConfig, topic: str, group: str, auto_offset_reset: str, commit_interval: float,
                       commit_every: int, state_dir: str, consumer_config: dict[str, Any], resume_offsets: ResumeOffsets,
-                      start_at: StartAt, count_gap: CountGap, sink: BaseSink) -> Application:
+                      start_at: StartAt, count_gap: CountGap, sink: SpeedLayerSink) -> Application:
     """A Quix app reading ``topic`` as raw bytes (parsing happens per checkpoint) into ``sink``."""
     app = ResumingApplication(
         broker_address=ConnectionConfig.from_librdkafka_dict(kafka.client_config()), consumer_group=group,
-        auto_offset_reset=auto_offset_reset,
+        latest=auto_offset_reset == "latest", sink=sink,
         commit_interval=commit_interval, commit_every=commit_every, loglevel=None, auto_create_topics=False,
         use_changelog_topics=False, state_dir=state_dir,
         broker_availability_timeout=0,  # outages: wait and retry, never give up

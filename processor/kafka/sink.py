@@ -1,18 +1,22 @@
 """The Quix sink: buffers raw values per partition and applies each checkpoint on a worker thread.
 
-Per message it only appends the value and offset to two lists. At Quix's checkpoint, ``flush``
-waits for the previous checkpoint's batch (applied on the worker while Quix kept consuming), then
-hands over the new one: JSON parsing, Parquet and PostgreSQL work (which mostly release the GIL)
-overlap with Quix's per-message loop. Kafka's committed offset may therefore run one checkpoint
-ahead of PostgreSQL; that is safe because PostgreSQL's offsets are the truth: every assignment
-starts there (``application.ResumingApplication``). After a failed batch the sink refuses everything
-until the application is rebuilt (``ReplayRequired``), so nothing is ever applied past a gap.
+Per message it only appends the value and offset to two lists (``records.PartitionBatch`` refuses an
+offset at or below the last one) and counts the value's bytes. At Quix's checkpoint (time, count, or
+``COMMIT_BYTES`` of buffered values: ``full``), ``flush`` waits for the previous checkpoint's batch
+(applied on the worker while Quix kept consuming), then hands over the new one: JSON parsing, Parquet
+and PostgreSQL work (which mostly release the GIL) overlap with Quix's per-message loop. Kafka's
+committed offset may therefore run one checkpoint ahead of PostgreSQL; that is safe because
+PostgreSQL's offsets are the truth: every assignment starts there (``application.ResumingApplication``).
+After a failed batch the sink refuses everything until the application is rebuilt (``ReplayRequired``),
+so nothing is ever applied past a gap. Partitions revoked or lost are dropped from the buffers
+(``drop``): what was read of them is read again by their next owner.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -29,18 +33,23 @@ log = logging.getLogger(__name__)
 class SpeedLayerSink(BaseSink):
     """Lake + 5-minute totals, exactly once, for every partition this process is assigned."""
 
-    def __init__(self, apply: Callable[[Checkpoint], None], metrics: Metrics) -> None:
+    def __init__(self, apply: Callable[[Checkpoint], None], metrics: Metrics, max_bytes: int = 0) -> None:
         super().__init__()
         self._apply, self.metrics = apply, metrics
         self._buffers: Checkpoint = {}
+        self._bytes, self._max_bytes = 0, max_bytes or float("inf")
+        self.full = False  # the buffered values passed ``max_bytes``: time for a checkpoint
+        self._next: dict[TopicPartition, int] = {}  # where each partition goes on after the last flush
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="apply")
         self._pending: Future[None] | None = None
         self._failure: Exception | None = None
+        self._flushing = threading.Lock()  # Quix may flush from a thread of its own on a revoke
 
     @classmethod
-    def factory(cls, apply: Callable[[Checkpoint], None], metrics: Metrics) -> Callable[[], SpeedLayerSink]:
+    def factory(cls, apply: Callable[[Checkpoint], None], metrics: Metrics,
+                max_bytes: int = 0) -> Callable[[], SpeedLayerSink]:
         """A fresh sink per application run (a failed sink refuses everything until replaced)."""
-        return lambda: cls(apply, metrics)
+        return lambda: cls(apply, metrics, max_bytes)
 
     def setup(self) -> None:
         self.metrics.set_ready(True)
@@ -51,12 +60,40 @@ class SpeedLayerSink(BaseSink):
         if buffer is None:
             buffer = self._buffers[TopicPartition(topic, partition)] = PartitionBatch()
         buffer.append(value, offset)
+        if value is not None:
+            self._bytes += len(value)
+            if self._bytes >= self._max_bytes:
+                self.full = True
+
+    def position(self, tp: TopicPartition) -> int | None:
+        """The offset after the last message of ``tp`` this sink took (None: unknown)."""
+        buffer = self._buffers.get(tp)
+        return buffer.offsets[-1] + 1 if buffer else self._next.get(tp)
+
+    def reads_from(self, tp: TopicPartition, offset: int) -> None:
+        """``tp`` is assigned and will be read from ``offset``."""
+        self._next[tp] = offset
+
+    def drop(self, partitions: Iterable[TopicPartition]) -> None:
+        """Forget what was read of ``partitions`` (revoked or lost): their next owner reads it again."""
+        for tp in partitions:
+            buffer = self._buffers.pop(tp, None)
+            if buffer is not None:
+                log.info("%s: %d messages read since the last checkpoint dropped (read again by its next owner)",
+                         tp, len(buffer.offsets))
+                self._bytes -= sum(len(v) for v in buffer.values if v is not None)
+            self._next.pop(tp, None)
+        self.full = self._bytes >= self._max_bytes
 
     def flush(self) -> None:
-        batches, self._buffers = self._buffers, {}
-        self.settle()
-        if batches:
-            self._pending = self._worker.submit(self._apply, batches)
+        with self._flushing:
+            batches, self._buffers = self._buffers, {}
+            self._bytes, self.full = 0, False
+            for tp, batch in batches.items():
+                self._next[tp] = batch.offsets[-1] + 1
+            self.settle()
+            if batches:
+                self._pending = self._worker.submit(self._apply, batches)
 
     def settle(self) -> None:
         """Wait for the batch in flight; raise ``ReplayRequired`` if it (or an earlier one) failed."""
@@ -74,6 +111,7 @@ class SpeedLayerSink(BaseSink):
 
     def on_paused(self) -> None:
         self._buffers.clear()
+        self._bytes, self.full = 0, False
 
     def close(self) -> None:
         self._worker.shutdown(wait=True)

@@ -1,11 +1,17 @@
-"""Quix Streams is confined to processor/kafka/, and the private hook we override still exists."""
+"""Quix Streams is confined to processor/kafka/, and the private hooks and state we use still exist."""
 
 from __future__ import annotations
 
 import inspect
 from pathlib import Path
 
+import pytest
 from quixstreams import Application
+from quixstreams.checkpointing.checkpoint import BaseCheckpoint
+from quixstreams.processing import ProcessingContext
+
+from processor.kafka.application import forget_offsets
+from processor.records import TopicPartition
 
 from ...helpers import imported_modules
 
@@ -25,3 +31,25 @@ def test_the_assignment_hook_we_override_is_still_quixs_own() -> None:
     hook = getattr(Application, "_on_assign", None)
     assert hook is not None, "quixstreams.Application._on_assign is gone: processor/kafka/application.py must change"
     assert list(inspect.signature(hook).parameters) == ["self", "_", "topic_partitions"]
+
+
+@pytest.mark.parametrize("hook", ["_on_revoke", "_on_lost"])
+def test_the_rebalance_hooks_we_extend_are_still_quixs_own(hook: str) -> None:
+    assert list(inspect.signature(getattr(Application, hook)).parameters) == ["self", "_", "topic_partitions"]
+
+
+def test_the_checkpoint_state_we_forget_for_a_lost_partition_is_where_quix_keeps_it() -> None:
+    checkpoint = BaseCheckpoint(commit_interval=60)
+    checkpoint.store_offset("devices", 2, 1602)
+    forget_offsets(checkpoint, [TopicPartition("devices", 2)])
+    assert checkpoint.empty()
+    checkpoint.store_offset("devices", 2, 0)  # the rewind a lost assignment given back brings: accepted
+    assert checkpoint._tp_offsets == {("devices", 2): 0}
+
+
+def test_an_early_checkpoint_is_still_quixs_forced_commit_of_its_processing_context() -> None:
+    assert "force" in inspect.signature(ProcessingContext.commit_checkpoint).parameters
+    assert "_processing_context" in inspect.getsource(Application.__init__)
+    assert "_consumer" in inspect.getsource(Application.__init__)
+    assert {"on_consumer_error", "on_message_processed", "auto_offset_reset"} <= set(
+        inspect.signature(Application.__init__).parameters)

@@ -7,6 +7,7 @@ offsets are pushed past PostgreSQL's on purpose; the processor must ignore them.
 from __future__ import annotations
 
 import re
+import signal
 import time
 import urllib.request
 from collections.abc import Callable
@@ -142,3 +143,35 @@ def wait_lake(p: Pipeline, events: list[dict[str, object]], timeout: float = 60)
     while lake_events(p.data) != expected_lake(events):
         assert time.monotonic() < deadline, "staged events never reached the lake"
         time.sleep(0.5)
+
+
+def test_records_deleted_ahead_of_a_running_processor_are_logged_once_counted_and_the_rest_is_exact(
+        new_pipeline: Callable[[], Pipeline]) -> None:
+    p = new_pipeline()
+    first, second, third = make_events(40, seed=10), make_events(80, seed=11), make_events(40, seed=12)
+    run = ProcessorRun(p.env, p.log).start()
+    produce(p.brokers, p.topic, [encode(e) for e in first], PARTITIONS)
+    wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic))  # position 10 in every partition
+    assert run.proc is not None
+    run.proc.send_signal(signal.SIGSTOP)  # lagging: it reads nothing while records come and go
+    try:
+        time.sleep(1.5)  # its last fetch request has been answered (fetch.wait.max.ms): none is pending
+        produce(p.brokers, p.topic, [encode(e) for e in second], PARTITIONS)  # offsets 10-29
+        admin = AdminClient({"bootstrap.servers": p.brokers})  # kept alive until the futures resolve
+        for future in admin.delete_records([KafkaPartition(p.topic, 1, 25)]).values():  # as retention would
+            future.result(30)
+    finally:
+        run.proc.send_signal(signal.SIGCONT)
+    produce(p.brokers, p.topic, [encode(e) for e in third], PARTITIONS)
+    wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic))
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{run.metrics_port}/metrics").read().decode()
+    assert run.stop() == 0
+    log = p.log.read_text()
+    assert log.count(f"{p.topic}[1]: offsets 10 to 24 were deleted from Kafka") == 1, log[-3000:]
+    assert log.count("were deleted from Kafka") == 1
+    assert f'processor_offset_gap_messages_total{{partition="1",topic="{p.topic}"}} 15.0' in metrics
+    for n in (0, 2, 3):
+        assert f'processor_offset_gap_messages_total{{partition="{n}"' not in metrics
+    kept = first + [e for j, e in enumerate(second) if j % PARTITIONS != 1 or j // PARTITIONS >= 15] + third
+    assert database_totals(p.url) == expected_totals(kept)
+    assert lake_events(p.data) == expected_lake(kept)

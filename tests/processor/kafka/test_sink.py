@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 
 from common.errors import DatabaseUnavailable, ReplayRequired
+from processor.checkpoint import CheckpointApplier
 from processor.kafka.sink import SpeedLayerSink
 from processor.metrics import Metrics
-from processor.records import Checkpoint, PartitionBatch, TopicPartition
+from processor.records import Checkpoint, OffsetsOutOfOrder, PartitionBatch, TopicPartition
 
 T0, T1 = TopicPartition("devices", 0), TopicPartition("devices", 1)
 
@@ -30,7 +32,7 @@ class Applier:
         self.applied.append(checkpoint)
 
 
-def add(sink: SpeedLayerSink, tp: TopicPartition, offset: int, value: bytes = b"{}") -> None:
+def add(sink: SpeedLayerSink, tp: TopicPartition, offset: int, value: bytes | None = b"{}") -> None:
     sink.add(value, None, 0, None, tp.topic, tp.partition, offset)
 
 
@@ -94,3 +96,72 @@ def test_messages_buffered_before_a_pause_are_dropped_to_be_read_again() -> None
     sink.flush()
     sink.settle()
     assert applier.applied == []
+
+
+def test_an_offset_at_or_below_the_last_one_buffered_is_refused_never_appended() -> None:
+    sink = SpeedLayerSink(Applier(), Metrics())
+    add(sink, T0, 1601)
+    add(sink, T0, 1602)
+    with pytest.raises(OffsetsOutOfOrder, match="offset 0 came after 1602"):
+        add(sink, T0, 0)  # a rewind into a buffer still held (a lost assignment given back)
+    with pytest.raises(OffsetsOutOfOrder):
+        add(sink, T0, 1602)
+    assert sink.position(T0) == 1603
+
+
+def test_a_dropped_partition_forgets_its_buffer_and_the_others_keep_theirs() -> None:
+    applier = Applier()
+    sink = SpeedLayerSink(applier, Metrics())
+    add(sink, T0, 5, b"lost")
+    add(sink, T1, 7, b"kept")
+    sink.drop([T0])
+    add(sink, T0, 0, b"again")  # read again from PostgreSQL's offset after the drop
+    sink.flush()
+    sink.settle()
+    assert applier.applied == [{T0: PartitionBatch([b"again"], [0]), T1: PartitionBatch([b"kept"], [7])}]
+
+
+def test_the_sink_is_full_once_its_buffered_values_reach_the_byte_bound_and_empty_after_a_flush() -> None:
+    sink = SpeedLayerSink(Applier(), Metrics(), max_bytes=10)
+    add(sink, T0, 0, b"12345")
+    add(sink, T1, 0, None)
+    assert not sink.full
+    add(sink, T1, 1, b"12345")
+    assert sink.full
+    sink.flush()
+    assert not sink.full
+    add(sink, T0, 1, b"123456789")
+    assert not sink.full
+
+
+def test_a_byte_bound_of_zero_never_makes_the_sink_full() -> None:
+    sink = SpeedLayerSink(Applier(), Metrics(), max_bytes=0)
+    add(sink, T0, 0, b"x" * 10_000_000)
+    assert not sink.full
+
+
+def test_the_position_of_a_partition_is_past_the_last_message_taken_across_checkpoints() -> None:
+    sink = SpeedLayerSink(Applier(), Metrics())
+    sink.reads_from(T0, 40)
+    assert sink.position(T0) == 40 and sink.position(T1) is None
+    add(sink, T0, 40)
+    add(sink, T0, 41)
+    assert sink.position(T0) == 42
+    sink.flush()
+    sink.settle()
+    assert sink.position(T0) == 42
+
+
+class Transactions:
+    """Runs the applier's work with no connection: enough for what it checks before touching PostgreSQL."""
+
+    def transaction(self, work: Callable[..., object], *args: object) -> object:
+        return work(None, *args)
+
+
+def test_the_applier_refuses_a_checkpoint_whose_offsets_are_not_strictly_ascending() -> None:
+    applier = CheckpointApplier(database=Transactions(), staging=None, dead_letters=None,  # type: ignore[arg-type]
+                                metrics=Metrics(), schedule=None, max_event_bytes=1)  # type: ignore[arg-type]
+    unsorted = PartitionBatch([b"{}", b"{}", b"{}"], [1602, 0, 1])  # built around ``append``'s own check
+    with pytest.raises(OffsetsOutOfOrder, match=r"devices\[0\].*not strictly ascending"):
+        applier.apply({T0: unsorted})
