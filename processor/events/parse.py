@@ -15,7 +15,7 @@ import pyarrow as pa
 from common.lake import EVENT_SCHEMA
 
 from .contract import DEFAULT_MAX_EVENT_BYTES, MAX_DEPTH, EventIn, check
-from .vectorized import decode_clean_batch, timestamps_from_seconds
+from .vectorized import decode_clean_batch, timestamps_from_seconds, valid_utf8
 
 _NOT_BRACKETS_OR_NEWLINE = bytes(b for b in range(256) if b not in b"[]{}\n")
 _MANY_BRACKETS = re.compile(rb"[^\n]{%d}" % (MAX_DEPTH + 1))  # a message with more brackets than MAX_DEPTH
@@ -67,11 +67,7 @@ def _batch_facts(values: list[bytes | None]) -> tuple[bool, bool]:
     at once when it holds (otherwise message by message)."""
     present = [v for v in values if v]
     joined = b"\n".join(present)  # a separator: no UTF-8 sequence spans two messages
-    try:
-        joined.decode("utf-8")
-        utf8 = True
-    except UnicodeDecodeError:
-        utf8 = False
+    utf8 = valid_utf8(joined)
     brackets = joined.translate(None, _NOT_BRACKETS_OR_NEWLINE)
     shallow = (brackets.count(b"\n") == len(present) - 1  # no newline inside a message: one line each
                and _MANY_BRACKETS.search(brackets) is None)

@@ -10,8 +10,6 @@ returns ``None`` and is decoded message by message, where each message gets its 
 
 from __future__ import annotations
 
-import io
-
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
@@ -35,6 +33,17 @@ def timestamps_from_seconds(seconds: pa.Array) -> pa.Array:
     return micros.cast(pa.timestamp("us", tz="UTC"))
 
 
+def valid_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8, checked by Arrow in place (``data.decode()`` would build a copy
+    as large as the whole batch, up to four times its size)."""
+    offsets = pa.array([0, len(data)], pa.int64()).buffers()[1]
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data)).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def _aligned(values: list[bytes | None]) -> bytes | None:
     """The joined batch, if every message is exactly one line that looks like one object."""
     if not values or None in values:
@@ -51,9 +60,7 @@ def _plain(values: list[bytes], joined: bytes) -> bool:
     """Valid UTF-8; then either five members per message (all known, or a field would be missing: no
     ``NaN``, ``Infinity`` or nesting can hide in an unknown one) or no ``NaN``/``Infinity`` (Arrow reads
     them, JSON has none) and no message nested too deep. Counts and memchr settle the usual batch."""
-    try:
-        joined.decode("utf-8")
-    except UnicodeDecodeError:
+    if not valid_utf8(joined):
         return False
     if joined.count(b":") == len(FIELDS) * len(values):
         return True
@@ -87,7 +94,7 @@ def decode_clean_batch(values: list[bytes | None], max_event_bytes: int) -> pa.T
     if joined is None or not _plain(values, joined):  # type: ignore[arg-type]
         return None
     try:
-        table = pj.read_json(io.BytesIO(joined), read_options=_READ, parse_options=_PARSE)
+        table = pj.read_json(pa.BufferReader(joined), read_options=_READ, parse_options=_PARSE)  # no copy
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     if table.num_rows != len(values) or not _valid(table, max_event_bytes, b"\\" in joined):

@@ -27,6 +27,10 @@ StartAt = Callable[[TopicPartition, int], int]  # record a first position in Pos
 CountGap = Callable[[TopicPartition, int], None]
 
 
+class OffsetsGone(ReplayRequired):
+    """The consumer's next offset left Kafka while it was consuming (retention, ``DeleteRecords``)."""
+
+
 class ResumingApplication(Application):
     """A Quix application that starts every assigned partition where PostgreSQL says it stopped.
 
@@ -39,7 +43,8 @@ class ResumingApplication(Application):
 
     Every position is explicit, so the consumer runs with ``auto.offset.reset=error``: when what it
     reads next is gone while consuming (retention overtook it, ``DeleteRecords``), librdkafka reports
-    it instead of jumping, and ``_on_consumer_error`` logs, counts and skips the lost range.
+    it instead of jumping silently; ``_on_consumer_error`` applies what was read before the gap and
+    rebuilds the application, whose assignment logs, counts and skips the lost range (``_start``).
     A revoked or lost partition's buffer is dropped, and a lost one's offsets too from Quix's
     checkpoint (Quix's own ``_on_lost`` keeps them, and refuses the rewind when the group gives the
     partition back): its next assignment starts again from PostgreSQL's offsets, in a clean batch.
@@ -57,9 +62,7 @@ class ResumingApplication(Application):
             known = self._resume_offsets([TopicPartition(tp.topic, tp.partition) for tp in topic_partitions])
             for tp in topic_partitions:
                 ours = TopicPartition(tp.topic, tp.partition)
-                low, high = watermarks(consumer, tp)
-                tp.offset = self._start(ours, known.get(ours), (low, high))
-                self._sink.reads_from(ours, low if tp.offset == OFFSET_BEGINNING else tp.offset)
+                tp.offset = self._start(ours, known.get(ours), watermarks(consumer, tp))
             log.info("assigned %s", ", ".join(f"{tp.topic}[{tp.partition}]@{tp.offset}" for tp in topic_partitions))
         super()._on_assign(consumer, topic_partitions)
 
@@ -99,32 +102,13 @@ class ResumingApplication(Application):
 
     def _on_consumer_error(self, error: Exception, message: Any, logger: logging.Logger) -> bool:
         if isinstance(error, KafkaConsumerException) and error.code == KafkaError._AUTO_OFFSET_RESET:
-            self._skip_lost_ranges()
-            return True
+            # What was read before the gap is applied first (so PostgreSQL's offset is where the gap
+            # starts); the rebuilt application's assignment then logs, counts and skips the lost range.
+            self._processing_context.commit_checkpoint(force=True)
+            self._sink.settle()
+            raise OffsetsGone(f"the next offset to read is no longer in Kafka ({error.description}); "
+                              "resuming from PostgreSQL's offsets")
         return bool(default_on_consumer_error(error, message, logger))
-
-    def _skip_lost_ranges(self) -> None:
-        """Where the next offset to read is no longer in Kafka: one ERROR line, the count, and a seek to
-        the first offset Kafka holds (or to its end, for a topic recreated with fewer messages)."""
-        consumer = self._consumer
-        for tp in consumer.assignment():
-            ours = TopicPartition(tp.topic, tp.partition)
-            position = self._sink.position(ours)
-            low, high = watermarks(consumer, tp)
-            if position is None or low <= position <= high:
-                continue
-            if position < low:
-                log.error("%s: offsets %d to %d were deleted from Kafka before this processor read them "
-                          "(retention, or DeleteRecords): %d messages were never processed; going on at %d",
-                          ours, position, low - 1, low - position, low)
-                self._count_gap(ours, low - position)
-            else:
-                log.error("%s: the next offset %d is past Kafka's end %d (a recreated topic?): the next %d messages "
-                          "will be taken for ones already applied", ours, position, high, position - high)
-                self._count_gap(ours, position - high)
-            to = low if position < low else high
-            consumer.seek(KafkaPartition(tp.topic, tp.partition, to))
-            self._sink.reads_from(ours, to)
 
 
 def forget_offsets(checkpoint: Any, partitions: list[TopicPartition]) -> None:

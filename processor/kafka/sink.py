@@ -39,7 +39,6 @@ class SpeedLayerSink(BaseSink):
         self._buffers: Checkpoint = {}
         self._bytes, self._max_bytes = 0, max_bytes or float("inf")
         self.full = False  # the buffered values passed ``max_bytes``: time for a checkpoint
-        self._next: dict[TopicPartition, int] = {}  # where each partition goes on after the last flush
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="apply")
         self._pending: Future[None] | None = None
         self._failure: Exception | None = None
@@ -65,15 +64,6 @@ class SpeedLayerSink(BaseSink):
             if self._bytes >= self._max_bytes:
                 self.full = True
 
-    def position(self, tp: TopicPartition) -> int | None:
-        """The offset after the last message of ``tp`` this sink took (None: unknown)."""
-        buffer = self._buffers.get(tp)
-        return buffer.offsets[-1] + 1 if buffer else self._next.get(tp)
-
-    def reads_from(self, tp: TopicPartition, offset: int) -> None:
-        """``tp`` is assigned and will be read from ``offset``."""
-        self._next[tp] = offset
-
     def drop(self, partitions: Iterable[TopicPartition]) -> None:
         """Forget what was read of ``partitions`` (revoked or lost): their next owner reads it again."""
         for tp in partitions:
@@ -82,15 +72,12 @@ class SpeedLayerSink(BaseSink):
                 log.info("%s: %d messages read since the last checkpoint dropped (read again by its next owner)",
                          tp, len(buffer.offsets))
                 self._bytes -= sum(len(v) for v in buffer.values if v is not None)
-            self._next.pop(tp, None)
         self.full = self._bytes >= self._max_bytes
 
     def flush(self) -> None:
         with self._flushing:
             batches, self._buffers = self._buffers, {}
             self._bytes, self.full = 0, False
-            for tp, batch in batches.items():
-                self._next[tp] = batch.offsets[-1] + 1
             self.settle()
             if batches:
                 self._pending = self._worker.submit(self._apply, batches)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from processor.events.parse import parse_batch
+from processor.events.vectorized import valid_utf8
 
 GOOD = b'{"bytes":9082,"timestamp":1600545287,"app":"SKYPE","id":"u1","antenna_id":"a1"}'
 
@@ -90,3 +91,20 @@ def test_events_refused_later_move_to_the_rejects_with_their_original_bytes() ->
     assert moved.events.num_rows == 0 and moved.offsets == [] and moved.values == []
     assert [(r.offset, r.category, r.value) for r in moved.rejects] == [(1, "overflow", GOOD), (2, "not_json", b"x"),
                                                                         (3, "overflow", GOOD)]
+
+
+@pytest.mark.parametrize("value", [b"", b"plain", "usér-😀".encode(), b"caf\xe9", b"\xed\xa0\x80", b"\xff\xfe",
+                                   b"\xc0\xaf", b"\xf4\x90\x80\x80", b"\xf0\x9f\x98", b"ok\n\xe9", b"a\x00b"])
+def test_the_in_place_utf8_check_agrees_with_pythons_decoder(value: bytes) -> None:
+    try:
+        value.decode("utf-8")
+        expected = True
+    except UnicodeDecodeError:
+        expected = False
+    assert valid_utf8(value) is expected
+
+
+def test_a_batch_with_an_invalid_utf8_message_among_large_valid_ones_rejects_only_that_one() -> None:
+    big = b'{"bytes":1,"timestamp":1667048400,"app":"A","id":"u","antenna_id":"a","pad":"' + b"p" * 1_000_000 + b'"}'
+    parsed = parse_batch([big, b'{"id":"caf\xe9"}', big], [0, 1, 2])
+    assert parsed.offsets == [0, 2] and [(r.offset, r.category) for r in parsed.rejects] == [(1, "not_utf8")]

@@ -38,8 +38,18 @@ def test_the_rebalance_hooks_we_extend_are_still_quixs_own(hook: str) -> None:
     assert list(inspect.signature(getattr(Application, hook)).parameters) == ["self", "_", "topic_partitions"]
 
 
+class Offsets(BaseCheckpoint):
+    """Quix's checkpoint bookkeeping alone (nothing to close or commit)."""
+
+    def close(self) -> None:
+        pass
+
+    def commit(self) -> None:
+        pass
+
+
 def test_the_checkpoint_state_we_forget_for_a_lost_partition_is_where_quix_keeps_it() -> None:
-    checkpoint = BaseCheckpoint(commit_interval=60)
+    checkpoint = Offsets(commit_interval=60)
     checkpoint.store_offset("devices", 2, 1602)
     forget_offsets(checkpoint, [TopicPartition("devices", 2)])
     assert checkpoint.empty()
