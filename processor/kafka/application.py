@@ -71,7 +71,7 @@ class ResumingApplication(Application):
         if stored is None:
             return self._start_at(tp, high) if self._latest else OFFSET_BEGINNING
         if stored < low:
-            log.error("%s: offsets %d to %d are no longer in Kafka (retention, or a recreated topic): "
+            log.error("%s: offsets %d to %d are no longer in Kafka (retention, DeleteRecords, or a recreated topic): "
                       "%d messages were never processed; resuming at %d", tp, stored, low - 1, low - stored, low)
             self._count_gap(tp, low - stored)
             return low
