@@ -27,7 +27,8 @@ def test_a_zombie_that_stages_after_its_session_died_never_gets_its_file_publish
     zombie_staging, owner_staging = (FolderStaging(StagingRoot(staged=data / "staging", temp=data / "tmp"),
                                                    data / "events") for _ in range(2))
     stamps = tuple(T13 + i for i in range(10))
-    with psycopg.connect(role_url(url, schema.PROCESSOR_ROLE)) as zombie:
+    zombie = psycopg.connect(role_url(url, schema.PROCESSOR_ROLE))
+    try:
         stager, next_offset = zombie_staging.take(zombie, DEVICES_0)  # the zombie takes the partition, admits...
         assert next_offset == 0
         # ...and is frozen before it stages, past DATABASE_IDLE_IN_TRANSACTION_TIMEOUT: the server ends its
@@ -37,6 +38,8 @@ def test_a_zombie_that_stages_after_its_session_died_never_gets_its_file_publish
         # The zombie wakes and stages its batch. Recording its range on the dead session fails; the file is written.
         with contextlib.suppress(psycopg.OperationalError):
             stager.stage(0, 4, events(*stamps[:5]))
+    finally:
+        zombie.close()  # no COMMIT: its session is gone
     assert (data / "staging" / "devices" / "0" / "00000000000000000000-00000000000000000004.arrow").exists()
     owner_staging.publish(db, DEVICES_0)
     assert lake_rows(data / "events") == [(f"u{i}", i, 13) for i in range(10)]  # each event exactly once
