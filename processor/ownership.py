@@ -1,9 +1,11 @@
 """Owning a partition for one transaction: its offset row locked, what PostgreSQL never committed gone.
 
 Both writers of a partition's staged events, the checkpoint (staging) and the publish (lake), start
-here. Where committed events wait for the lake follows from where the lake is (``Staging``):
-``FolderStaging`` keeps them as files in ``DATA_DIR`` next to a lake in a folder (one host);
-``lake.shared.SharedStaging`` keeps them in PostgreSQL for a lake in a bucket (any number of hosts).
+here. One staging design serves both lakes: each committed batch's offset range is a row of
+``processor_staging`` inserted in the checkpoint's transaction, and a publish records its range in
+``processor_publishing`` before it writes to the lake (``lake/publish.py``). Only the place of the
+events differs (``Staging``): ``FolderStaging`` keeps them as files in ``DATA_DIR`` next to a lake in
+a folder (one host); ``lake.shared.SharedStaging`` keeps them in the rows, for a lake in a bucket.
 """
 
 from __future__ import annotations
@@ -14,10 +16,15 @@ from typing import Any, Protocol
 import psycopg
 import pyarrow as pa
 
-from .lake.publish import publish
-from .lake.staging import StagingArea, StagingRoot
+from common.lake import hour_dir
+
+from .lake.durable import commit_temp, file_system, read_ipc, remove
+from .lake.manifest import LegacyManifest
+from .lake.publish import PIECE, Piece, Publisher
+from .lake.staging import StagedFile, StagingArea, StagingRoot
+from .postgres import staging as rows
 from .postgres.connection import ReconnectingConnection
-from .postgres.offsets import lock_partition
+from .postgres.offsets import claim_unrecorded_staging, lock_partition
 from .records import TopicPartition
 
 
@@ -43,30 +50,79 @@ class Staging(Protocol):
         ...
 
 
-def take_partition(conn: psycopg.Connection[Any], staging: StagingRoot, tp: TopicPartition) -> tuple[StagingArea, int]:
-    """Lock ``tp``'s offset row, discard its uncommitted staging files; its area and next offset."""
-    next_offset = lock_partition(conn, tp)
-    area = staging.area(tp)
-    area.discard_uncommitted(next_offset)
-    return area, next_offset
+class FolderStager:
+    """Stages a batch as a durable file, then records its range in the checkpoint's transaction."""
+
+    def __init__(self, conn: psycopg.Connection[Any], area: StagingArea, tp: TopicPartition) -> None:
+        self._conn, self._area, self._tp = conn, area, tp
+
+    def stage(self, first: int, last: int, events: pa.Table) -> StagedFile:
+        staged = self._area.stage(first, last, events)
+        rows.stage_events(self._conn, self._tp, first, last, None)
+        return staged
+
+
+def adopt_legacy(conn: psycopg.Connection[Any], area: StagingArea, lake: Path, tp: TopicPartition,
+                 next_offset: int) -> None:
+    """Record the staged files of the code before migration 0008 (no rows): committed if below ``next_offset``.
+
+    An interrupted publish it left (``_publish.json``) becomes the publish record of its inputs'
+    range, so it is finished with the same names; one whose outputs are all written only loses its inputs.
+    """
+    with file_system(area.folder):
+        if (manifest := LegacyManifest.load(area)) is not None:
+            inputs = [f for f in area.files() if f.path.name in manifest.inputs]
+            if all((lake / rel).exists() for rel in manifest.outputs.values()):
+                remove([f.path for f in inputs] + [LegacyManifest.path(area)])
+            elif inputs:
+                rows.start_publishing(conn, tp, (inputs[0].first, inputs[-1].last))
+        for f in area.files():
+            if f.last < next_offset:
+                rows.stage_events(conn, tp, f.first, f.last, None)
 
 
 class FolderStaging:
-    """Staged files in ``DATA_DIR/staging``, published into a lake folder on the same host."""
+    """Staged files in ``DATA_DIR/staging``, their ranges in PostgreSQL, published into a lake folder."""
 
-    def __init__(self, root: StagingRoot, lake: Path) -> None:
+    def __init__(self, root: StagingRoot, lake: Path, piece: Piece = PIECE) -> None:
         self._root, self._lake = root, lake
+        self._publisher = Publisher(self, self, root.temp, piece)
 
-    def take(self, conn: psycopg.Connection[Any], tp: TopicPartition) -> tuple[StagingArea, int]:
-        return take_partition(conn, self._root, tp)
+    def take(self, conn: psycopg.Connection[Any], tp: TopicPartition) -> tuple[FolderStager, int]:
+        return FolderStager(conn, self._root.area(tp), tp), self.lock(conn, tp)
 
     def publish(self, db: ReconnectingConnection, tp: TopicPartition) -> list[str]:
-        """Publish holding ``tp``'s lock, so no zombie can interleave."""
-        def work(conn: psycopg.Connection[Any]) -> list[str]:
-            area, _ = take_partition(conn, self._root, tp)
-            return [str(p) for p in publish(area, self._lake, tp)]
-
-        return db.transaction(work)
+        """Publish holding ``tp``'s lock piece by piece, so no zombie can interleave."""
+        return self._publisher.publish(db, tp)
 
     def partitions(self, db: ReconnectingConnection, topic: str) -> list[TopicPartition]:
         return self._root.partitions(topic)
+
+    # lake.publish.Batches: the events of recorded batches are files in the staging area.
+    def lock(self, conn: psycopg.Connection[Any], tp: TopicPartition) -> int:
+        """Lock ``tp``, adopt pre-0008 files once, drop files at or past ``next_offset`` and temporary files."""
+        next_offset = lock_partition(conn, tp)
+        area = self._root.area(tp)
+        if claim_unrecorded_staging(conn, tp):
+            adopt_legacy(conn, area, self._lake, tp, next_offset)
+        area.discard_uncommitted(next_offset)
+        return next_offset
+
+    def tidy(self, tp: TopicPartition, staged: list[rows.StagedBatch]) -> None:
+        """Under the lock, before a plan: files whose range no COMMIT recorded are a crash's or a zombie's."""
+        self._root.area(tp).discard_unrecorded({(b.first, b.last) for b in staged})
+
+    def read(self, conn: psycopg.Connection[Any], tp: TopicPartition, batch: rows.OffsetRange) -> pa.Table:
+        return read_ipc(self._root.area(tp).path(*batch))
+
+    def forget(self, tp: TopicPartition, batches: list[rows.OffsetRange]) -> None:
+        area = self._root.area(tp)
+        with file_system(area.folder):
+            remove([area.path(*b) for b in batches] + [LegacyManifest.path(area)])
+
+    # lake.publish.LakeSink: hour files renamed into the lake folder.
+    def commit(self, hour: int, name: str, tmp: Path) -> str:
+        final = hour_dir(self._lake, hour * 3600) / name
+        with file_system(self._lake):
+            commit_temp(tmp, final)
+        return str(final)

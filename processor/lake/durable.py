@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import resource
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,12 +22,26 @@ from common.errors import LakeUnavailable
 
 @contextmanager
 def file_system(folder: Path) -> Iterator[None]:
-    """A failed file operation under ``folder`` (read-only, full disk, permissions) is ``LakeUnavailable``."""
+    """A failed file operation under ``folder`` (read-only, full disk, permissions) is ``LakeUnavailable``.
+
+    Running out of file descriptors is not the lake's fault: the message names the process's limit.
+    """
     try:
         yield
     except OSError as e:
         where = e.filename or folder
+        if e.errno in (errno.EMFILE, errno.ENFILE):
+            raise LakeUnavailable(f"cannot open {where}: {e.strerror} ({open_files_limit(e.errno)})", folder) from e
         raise LakeUnavailable(f"cannot write {where}: {e.strerror or e}", folder) from e
+
+
+def open_files_limit(code: int) -> str:
+    """The OS limit an EMFILE (this process's) or ENFILE (the whole system's) ran into, in words."""
+    if code == errno.ENFILE:
+        return "the system's open-files limit, fs.file-max, is reached"
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return (f"this process's open-files limit RLIMIT_NOFILE is reached: soft {soft}, hard {hard}; "
+            "raise it (ulimit -n, systemd's LimitNOFILE=)")
 
 
 _IPC = pa.ipc.IpcWriteOptions(compression="lz4")

@@ -1,8 +1,10 @@
-"""The publish manifest: what one publish reads and writes, recorded before the lake is touched.
+"""Lake file names, and the publish manifest of the code before migration 0008 (read once, at upgrade).
 
-``<staging folder>/_publish.json`` holds the staged inputs and the lake file of every hour they
-cover. A crash in the middle of a publish is finished on the next one from this record, with the
-same names: outputs are never duplicated, inputs are deleted only once every output is in place.
+A lake file is named after the partition and the offset range its publish recorded, never the
+clock: a replay of the same offsets gets the same name. Before the ranges were recorded in
+PostgreSQL, a lake in a folder kept an interrupted publish's record in
+``<staging folder>/_publish.json`` (its staged inputs and the lake file of every hour they cover);
+the first owner after the upgrade finishes it with the same names (``ownership.adopt_legacy``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..records import TopicPartition
-from .durable import write_text_atomically
 from .staging import StagingArea
 
 MANIFEST = "_publish.json"
@@ -24,17 +25,14 @@ def lake_file_name(tp: TopicPartition, first: int, last: int) -> str:
 
 
 @dataclass(frozen=True)
-class PublishManifest:
-    """Staged files to publish (in offset order), and the lake path (relative) of each UTC hour."""
+class LegacyManifest:
+    """Staged files an interrupted publish of the old code read (in offset order), and its lake paths."""
 
     inputs: tuple[str, ...]
     outputs: dict[int, str]  # hours since the epoch -> path relative to the lake root
 
-    def to_json(self) -> str:
-        return json.dumps({"inputs": list(self.inputs), "outputs": {str(h): p for h, p in self.outputs.items()}})
-
     @classmethod
-    def from_json(cls, text: str) -> PublishManifest:
+    def from_json(cls, text: str) -> LegacyManifest:
         raw = json.loads(text)
         return cls(tuple(raw["inputs"]), {int(h): str(p) for h, p in raw["outputs"].items()})
 
@@ -43,11 +41,7 @@ class PublishManifest:
         return area.folder / MANIFEST
 
     @classmethod
-    def load(cls, area: StagingArea) -> PublishManifest | None:
-        """The manifest of an interrupted publish, if there is one."""
+    def load(cls, area: StagingArea) -> LegacyManifest | None:
+        """The manifest an interrupted publish of the old code left, if there is one."""
         path = cls.path(area)
         return cls.from_json(path.read_text()) if path.exists() else None
-
-    def save(self, area: StagingArea) -> None:
-        path = self.path(area)
-        write_text_atomically(self.to_json(), path, area.temp_for(path))

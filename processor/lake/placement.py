@@ -39,8 +39,8 @@ def check_nothing_stranded(conn: psycopg.Connection[Any], lake: LakeStore, stage
             raise ConfigError("table processor_staging is missing (a lake in a bucket needs it): "
                               "run `python -m provision` first")
         leftovers = [p for p in (staged / topic).glob("*/*.arrow")] if (staged / topic).exists() else []
-        if leftovers:
-            raise ConfigError(f"{len(leftovers)} batch(es) of {topic} are staged in {staged} for a lake in a folder: "
+        if leftovers or topic_has_staged_events(conn, topic, in_files=True):
+            raise ConfigError(f"batches of {topic} are staged in {staged} for a lake in a folder: "
                               "run the processor once more with that LAKE_URL (they are published on shutdown) "
                               f"before moving the lake to {lake.url}")
     elif exists and topic_has_staged_events(conn, topic):

@@ -1,14 +1,17 @@
-"""The staging area: one Arrow IPC file per committed batch, per topic partition, before the lake.
+"""The staging area of a lake in a folder: one Arrow IPC file per committed batch, per partition.
 
 ``$DATA_DIR/staging/<topic>/<partition>/<first offset>-<last offset>.arrow`` (Arrow IPC, LZ4). A file is
-*committed* once ``processor_offsets.next_offset`` is past its last offset; files at or beyond
-it, and every temporary file of the partition (``$DATA_DIR/tmp/<topic>/<partition>/``), are leftovers
-of a crash: they are discarded under the partition's lock before any write.
+*committed* once its range is a row of ``processor_staging`` (inserted in the checkpoint's
+transaction, ``ownership.FolderStaging``); files at or beyond ``next_offset``, every temporary file
+of the partition (``$DATA_DIR/tmp/<topic>/<partition>/``), and, before a publish, any file whose
+range is not recorded (a crash's, or a zombie's written after its transaction died) are discarded
+under the partition's lock.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,8 +57,11 @@ class StagingArea:
         self.tmp_folder = root.temp / tp.topic / str(tp.partition)
 
     def temp_for(self, final: Path) -> Path:
-        """Where ``final`` is written before it is renamed into place."""
-        return self.tmp_folder / f"{final.name}.tmp"
+        """Where ``final`` is written before it is renamed into place (a name no other writer shares)."""
+        return self.tmp_folder / f"{final.name}.{uuid.uuid4().hex[:12]}.tmp"
+
+    def path(self, first: int, last: int) -> Path:
+        return self.folder / f"{first:020d}-{last:020d}.arrow"
 
     def files(self) -> list[StagedFile]:
         """Staged files in offset order."""
@@ -75,9 +81,16 @@ class StagingArea:
             remove([f.path for f in gone] + temps)
         return gone
 
+    def discard_unrecorded(self, recorded: set[tuple[int, int]]) -> list[StagedFile]:
+        """Delete staged files whose range no committed transaction recorded."""
+        with file_system(self.folder):
+            gone = [f for f in self.files() if (f.first, f.last) not in recorded]
+            remove([f.path for f in gone])
+        return gone
+
     def stage(self, first: int, last: int, events: pa.Table) -> StagedFile:
         """Write one batch's events durably under its offset range."""
-        path = self.folder / f"{first:020d}-{last:020d}.arrow"
+        path = self.path(first, last)
         # Staged files are read once, by the publish: Arrow IPC costs no encoding; the lake gets Parquet.
         with file_system(self.folder):
             write_ipc_atomically(events, path, self.temp_for(path))

@@ -32,6 +32,16 @@ def lock_partition(conn: psycopg.Connection[Any], tp: TopicPartition) -> int:
     return int(row[0])
 
 
+def claim_unrecorded_staging(conn: psycopg.Connection[Any], tp: TopicPartition) -> bool:
+    """Whether the partition's staged files predate recorded ranges (migration 0008), marking it done.
+
+    Called holding the partition's lock: the caller records those files in this same transaction.
+    """
+    row = conn.execute(sql.SQL("UPDATE {} SET staging_recorded = true WHERE topic = %s AND partition = %s "
+                               "AND NOT staging_recorded RETURNING 1").format(_OFFSETS), tp).fetchone()
+    return row is not None
+
+
 def advance(conn: psycopg.Connection[Any], tp: TopicPartition, next_offset: int) -> None:
     conn.execute(sql.SQL("UPDATE {} SET next_offset = %s, updated_at = now() "
                          "WHERE topic = %s AND partition = %s").format(_OFFSETS),

@@ -1,14 +1,16 @@
-"""Staged batches and publish manifests in PostgreSQL, for a lake in a bucket (shared by every host).
+"""Staged batches and publish records in PostgreSQL: what is committed, and so may be published.
 
-``processor_staging`` holds each committed batch's valid events (an Arrow IPC file) under its
-partition and offset range; a row is inserted in the checkpoint's transaction, so it exists exactly
-when the offsets past it do. ``processor_publishing`` holds the offset range a publish in progress
-covers; it is committed before the publish writes to the lake and deleted with the range's rows.
+``processor_staging`` holds each committed batch's partition and offset range; a row is inserted in
+the checkpoint's transaction, so it exists exactly when the offsets past it do. With a lake in a
+bucket the row holds the batch's valid events too (an Arrow IPC file); with a lake in a folder
+``events`` is NULL and the events are a staged file in ``DATA_DIR`` (only recorded ranges are ever
+published). ``processor_publishing`` holds the offset range a publish in progress covers; it is
+committed before the publish writes to the lake and deleted with the range's rows.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import sql
@@ -23,9 +25,17 @@ _PARTITION = sql.SQL("topic = %s AND partition = %s")
 OffsetRange = tuple[int, int]  # first and last offset, both included
 
 
+class StagedBatch(NamedTuple):
+    """One committed batch: its offset range and the size of its events held in PostgreSQL (0: in a file)."""
+
+    first: int
+    last: int
+    size: int
+
+
 def stage_events(conn: psycopg.Connection[Any], tp: TopicPartition, first: int, last: int,
-                 events: bytes | memoryview) -> None:
-    """Insert one batch's events (``%b``: sent as binary, not as escaped text)."""
+                 events: bytes | memoryview | None) -> None:
+    """Record one batch: its events (``%b``: sent as binary, not as escaped text), or NULL if a file holds them."""
     conn.execute(sql.SQL("INSERT INTO {} (topic, partition, first_offset, last_offset, events) "
                          "VALUES (%s, %s, %s, %s, %b)").format(_STAGING), (*tp, first, last, events))
 
@@ -38,6 +48,13 @@ def staged_ranges(conn: psycopg.Connection[Any], tp: TopicPartition,
                                 "AND last_offset <= %s ORDER BY first_offset").format(_STAGING, _PARTITION),
                         (*tp, lo, hi)).fetchall()
     return [(int(f), int(la)) for f, la in rows]
+
+
+def staged_batches(conn: psycopg.Connection[Any], tp: TopicPartition) -> list[StagedBatch]:
+    """The partition's staged batches with their sizes, in offset order."""
+    rows = conn.execute(sql.SQL("SELECT first_offset, last_offset, coalesce(octet_length(events), 0) FROM {} "
+                                "WHERE {} ORDER BY first_offset").format(_STAGING, _PARTITION), tp).fetchall()
+    return [StagedBatch(int(f), int(la), int(n)) for f, la, n in rows]
 
 
 def staged_events(conn: psycopg.Connection[Any], tp: TopicPartition, first: int) -> bytes:
@@ -69,9 +86,11 @@ def finish_publishing(conn: psycopg.Connection[Any], tp: TopicPartition) -> None
     conn.execute(sql.SQL("DELETE FROM {} WHERE {}").format(_PUBLISHING, _PARTITION), tp)
 
 
-def topic_has_staged_events(conn: psycopg.Connection[Any], topic: str) -> bool:
-    """Whether any partition of ``topic`` has events staged here (a lake-in-a-bucket processor left them)."""
-    return conn.execute(sql.SQL("SELECT EXISTS (SELECT FROM {} WHERE topic = %s)").format(_STAGING),
+def topic_has_staged_events(conn: psycopg.Connection[Any], topic: str, *, in_files: bool = False) -> bool:
+    """Whether any partition of ``topic`` has batches staged for a lake in a bucket (events in the row),
+    or, with ``in_files``, for a lake in a folder (events in a file)."""
+    where = sql.SQL("events IS NULL" if in_files else "events IS NOT NULL")
+    return conn.execute(sql.SQL("SELECT EXISTS (SELECT FROM {} WHERE topic = %s AND {})").format(_STAGING, where),
                         (topic,)).fetchone() == (True,)
 
 

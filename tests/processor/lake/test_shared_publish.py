@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from common import schema
 from common.db import DatabaseConfig
+from common.errors import LakeUnavailable
 from common.lake_store import LakeStore
 from common.s3 import S3Options
 from processor.lake.shared import SharedStaging
@@ -91,11 +92,11 @@ def test_a_publish_interrupted_after_its_puts_is_finished_by_the_next_owner_with
     staging, db, lake, _ = shared
     stage(staging, db, DEVICES_0, 0, 1, (T13 + 5, T13 + 3600))
     stage(staging, db, DEVICES_0, 2, 4, (T13 + 10,))
-    span, interrupted = db.transaction(staging._plan, DEVICES_0)  # the manifest is committed...
-    assert (span, interrupted) == ((0, 4), False)
+    span, _ = db.transaction(staging.publisher.plan, DEVICES_0)  # the manifest is committed...
+    assert span == (0, 4)
 
     def crash_before_commit(conn: psycopg.Connection[Any]) -> None:
-        staging._execute(conn, DEVICES_0, span)  # ...the objects are PUT...
+        staging.publisher.execute(conn, DEVICES_0, span)  # ...the objects are PUT...
         raise Crash  # ...and the owner dies before its COMMIT
     with pytest.raises(Crash):
         db.transaction(crash_before_commit)
@@ -109,3 +110,16 @@ def test_a_publish_interrupted_after_its_puts_is_finished_by_the_next_owner_with
                                     "part-devices-0-00000000000000000005-00000000000000000005.parquet"])
     assert [r[3] for r in lake_events(lake)] == [0, 0, 0, 1]
     assert db.transaction(lambda c: staged_ranges(c, DEVICES_0)) == []
+
+
+def test_a_temporary_folder_that_cannot_be_written_is_lake_unavailable_and_loses_nothing(shared: Any,
+                                                                                      tmp_path: Path) -> None:
+    staging, db, lake, _ = shared
+    stage(staging, db, DEVICES_0, 0, 1, (T13, T13 + 3600))
+    (tmp_path / "tmp").write_bytes(b"")  # DATA_DIR/tmp is a file: every write under it fails, as on a full disk
+    with pytest.raises(LakeUnavailable, match="tmp"):
+        staging.publish(db, DEVICES_0)
+    assert objects(lake) == {} and db.transaction(lambda c: staged_ranges(c, DEVICES_0)) == [(0, 1)]
+    (tmp_path / "tmp").unlink()  # space again
+    staging.publish(db, DEVICES_0)
+    assert [(r[1], r[3]) for r in lake_events(lake)] == [("u0", 0), ("u1", 1)]

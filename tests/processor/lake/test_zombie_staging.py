@@ -1,0 +1,83 @@
+"""A zombie with a lake in a folder: only ranges PostgreSQL committed are ever published (issue 17, item 6)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+import psycopg
+import pytest
+
+from common import schema
+from processor.lake.staging import StagingRoot
+from processor.ownership import FolderStaging
+
+from ...helpers import query
+from ...services import role_url
+from .test_publish import DEVICES_0, T13, checkpoint, events, folder, lake_rows
+
+pytestmark = pytest.mark.integration
+__all__ = ["folder"]  # the fixture, shared with test_publish.py
+
+
+def test_a_zombie_that_stages_after_its_session_died_never_gets_its_file_published(folder: Any) -> None:
+    data, db, url = folder
+    # Two processors on one host, one DATA_DIR: the zombie and the partition's new owner.
+    zombie_staging, owner_staging = (FolderStaging(StagingRoot(staged=data / "staging", temp=data / "tmp"),
+                                                   data / "events") for _ in range(2))
+    stamps = tuple(T13 + i for i in range(10))
+    zombie = psycopg.connect(role_url(url, schema.PROCESSOR_ROLE))
+    try:
+        stager, next_offset = zombie_staging.take(zombie, DEVICES_0)  # the zombie takes the partition, admits...
+        assert next_offset == 0
+        # ...and is frozen before it stages, past DATABASE_IDLE_IN_TRANSACTION_TIMEOUT: the server ends its
+        # session, rolling its transaction back and releasing the partition's row.
+        assert query(url, "SELECT pg_terminate_backend(%s)", (zombie.info.backend_pid,)) == [(True,)]
+        checkpoint(owner_staging, db, DEVICES_0, 0, 9, stamps)  # the new owner commits the same offsets, and more
+        # The zombie wakes and stages its batch. Recording its range on the dead session fails; the file is written.
+        with contextlib.suppress(psycopg.OperationalError):
+            stager.stage(0, 4, events(*stamps[:5]))
+    finally:
+        zombie.close()  # no COMMIT: its session is gone
+    assert (data / "staging" / "devices" / "0" / "00000000000000000000-00000000000000000004.arrow").exists()
+    owner_staging.publish(db, DEVICES_0)
+    assert lake_rows(data / "events") == [(f"u{i}", i, 13) for i in range(10)]  # each event exactly once
+    assert list((data / "staging" / "devices" / "0").iterdir()) == []
+
+
+def test_files_staged_before_the_upgrade_are_published_once_and_an_uncommitted_one_is_not(folder: Any) -> None:
+    data, db, url = folder
+    root = StagingRoot(staged=data / "staging", temp=data / "tmp")
+    area = root.area(DEVICES_0)
+    area.stage(0, 4, events(*(T13 + i for i in range(5))))  # committed by the code before migration 0008...
+    area.stage(5, 9, events(*(T13 + 3600 + i for i in range(5))))
+    area.stage(10, 12, events(T13, T13, T13))  # ...and a crash's leftover, never committed
+    query(url, "INSERT INTO processor_offsets (topic, partition, next_offset, staging_recorded) "
+          "VALUES ('devices', 0, 10, false) RETURNING 1")  # a partition that existed when migration 0008 ran
+    FolderStaging(root, data / "events").publish(db, DEVICES_0)
+    assert lake_rows(data / "events") == sorted([(f"u{i}", i, 13) for i in range(5)] +
+                                                [(f"u{i}", i, 14) for i in range(5)])
+    assert area.files() == []
+    assert query(url, "SELECT staging_recorded FROM processor_offsets") == [(True,)]
+
+
+def test_a_publish_the_old_code_left_half_done_is_finished_with_its_names_after_the_upgrade(folder: Any) -> None:
+    data, db, url = folder
+    root, lake = StagingRoot(staged=data / "staging", temp=data / "tmp"), data / "events"
+    area = root.area(DEVICES_0)
+    area.stage(0, 1, events(T13, T13 + 3600))
+    area.stage(2, 2, events(T13 + 1))
+    name = "part-devices-0-00000000000000000000-00000000000000000002.parquet"
+    hours = {463069: f"year=2022/month=10/day=29/hour=13/{name}", 463070: f"year=2022/month=10/day=29/hour=14/{name}"}
+    (area.folder / "_publish.json").write_text(json.dumps({
+        "inputs": ["00000000000000000000-00000000000000000001.arrow", "00000000000000000002-00000000000000000002.arrow"],
+        "outputs": {str(h): p for h, p in hours.items()}}))  # the old code's record, saved before any output
+    area.stage(3, 3, events(T13 + 2))  # a batch committed after that publish began
+    query(url, "INSERT INTO processor_offsets (topic, partition, next_offset, staging_recorded) "
+          "VALUES ('devices', 0, 4, false) RETURNING 1")
+    FolderStaging(root, lake).publish(db, DEVICES_0)
+    assert sorted(str(p.relative_to(lake)) for p in lake.rglob("*.parquet")) == sorted(
+        [*hours.values(), "year=2022/month=10/day=29/hour=13/part-devices-0-00000000000000000003-00000000000000000003.parquet"])
+    assert lake_rows(lake) == [("u0", 0, 13), ("u0", 0, 13), ("u0", 0, 13), ("u1", 1, 14)]
+    assert list(area.folder.iterdir()) == []
