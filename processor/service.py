@@ -10,7 +10,7 @@ from functools import partial
 import pyarrow as pa
 
 from common.db import connect
-from common.errors import DatabaseUnavailable, LakeUnavailable, ReplayRequired
+from common.errors import LakeUnavailable, ReplayRequired
 from common.kafka import CONSUMER_TUNING, ensure_topic, max_message_bytes
 
 from .checkpoint import CheckpointApplier
@@ -23,10 +23,13 @@ from .metrics import Metrics, serve
 from .postgres.connection import ReconnectingConnection
 from .postgres.offsets import resume_offsets, start_at
 from .postgres.startup import check_database, wait_for_database
-from .retry import Backoff, Stopping, wait_until_writable
+from .retry import Backoff, Stopping, interrupt_on_signal, wait_until_writable
 from .settings import ProcessorSettings
 
 log = logging.getLogger("processor")
+# How long the shutdown publish retries partitions that fail (PostgreSQL or the lake away): past it,
+# or at a second SIGTERM/SIGINT, the processor exits and the next start publishes what is left.
+SHUTDOWN_PUBLISH_SECONDS = 30.0
 
 
 def consume(settings: ProcessorSettings, new_sink: Callable[[], SpeedLayerSink], backoff: Backoff,
@@ -94,14 +97,10 @@ def run(settings: ProcessorSettings) -> None:
     try:
         timer.start()
         consume(settings, SpeedLayerSink.factory(applier.apply, metrics), backoff, stopping)
+        interrupt_on_signal()  # a second SIGTERM/SIGINT gives up the shutdown publish at once
         metrics.set_ready(False)
         stopped.set()
-        timer.join()
-        try:
-            schedule.publish_all()
-            log.info("stopped cleanly: totals committed, staged events published")
-        except (DatabaseUnavailable, LakeUnavailable) as e:
-            log.warning("stopped; staged events left for the next start to publish (%s)", e)
+        finish_publishing(schedule, timer)
     finally:
         stopped.set()
         dead_letters.close()
@@ -115,3 +114,22 @@ def publish_idle(schedule: PublishSchedule, stopped: threading.Event, every: flo
     """The timer: staged events reach the lake without new traffic (and after a restart on an idle topic)."""
     while not stopped.wait(every):
         schedule.tick()
+
+
+def finish_publishing(schedule: PublishSchedule, timer: threading.Thread,
+                      within: float = SHUTDOWN_PUBLISH_SECONDS) -> None:
+    """The shutdown publish: every partition staged, each retried for up to ``within`` seconds (on new
+    connections: the idle one may have died in an outage); what is left is reported, partition by
+    partition, and published by the next start. A ``KeyboardInterrupt`` (second signal) ends it."""
+    try:
+        timer.join()
+    except KeyboardInterrupt:
+        log.warning("stopped at a second signal; staged events left for the next start to publish")
+        return
+    left = schedule.publish_all(within=within)
+    if not left:
+        log.info("stopped cleanly: totals committed, staged events published")
+        return
+    for tp, why in left.items():
+        log.warning("%s: staged events left for the next start to publish (%s)", tp, why)
+    log.warning("stopped; %d partition(s) left staged for the next start to publish", len(left))

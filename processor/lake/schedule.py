@@ -21,6 +21,7 @@ from ..records import TopicPartition
 from ..retry import Backoff
 
 log = logging.getLogger(__name__)
+NOT_TRIED = "not tried: the shutdown publish was interrupted first"
 
 
 class PublishSchedule:
@@ -64,11 +65,38 @@ class PublishSchedule:
             for tp in sorted(due | self._pending | new):
                 self._try(tp)
 
-    def publish_all(self) -> None:
-        """Publish every partition this process has staged (on shutdown); raise if one cannot be."""
+    def publish_all(self, *, within: float = 0.0, sleep: Callable[[float], None] = time.sleep) -> dict[TopicPartition, str]:
+        """On shutdown: publish every partition this process has staged, each on its own (one that
+        fails never keeps the others from the lake), and retry the failed ones with backoff for up to
+        ``within`` seconds. A ``KeyboardInterrupt`` (the service turns a second SIGTERM/SIGINT into one)
+        ends it at once. Returns what could not be published: each partition's last error."""
         with self._lock:
-            for tp in sorted(self._staged):  # every pending partition is staged too (``_try``)
-                self._publish_now(tp)
+            left = dict.fromkeys(sorted(self._staged), NOT_TRIED)  # pending partitions are staged too
+            deadline, backoff = self._clock() + within, Backoff(self._backoff.maximum)
+            try:
+                while left:
+                    for tp in list(left):
+                        left[tp] = self._publish_or_why(tp)
+                        if not left[tp]:
+                            del left[tp]
+                    delay = backoff.next()
+                    if not left or self._clock() + delay > deadline:
+                        break
+                    sleep(delay)
+            except KeyboardInterrupt:
+                log.warning("shutdown publish interrupted")
+            return left
+
+    def _publish_or_why(self, tp: TopicPartition) -> str:
+        """Publish ``tp`` now; why it failed, or "" once published."""
+        try:
+            self._publish_now(tp)
+            return ""
+        except (LakeUnavailable, DatabaseUnavailable) as e:
+            return str(e)
+        except Exception as e:  # a bug met by one partition leaves the others their chance (logged, reported)
+            log.exception("publishing %s failed unexpectedly", tp)
+            return f"{type(e).__name__}: {e}"
 
     def _try(self, tp: TopicPartition) -> None:
         """Publish ``tp`` unless an outage is being waited out; a failure leaves it pending."""

@@ -75,6 +75,34 @@ def test_postgres_stopped_for_thirty_seconds_mid_stream_loses_and_doubles_nothin
     assert "retrying" in p.log.read_text()
 
 
+def published_every_partition(p: Pipeline, timeout: float = 60) -> None:
+    """Until the lake holds a file of each partition: the publishing connection has been used."""
+    deadline = time.monotonic() + timeout
+    while {f.name.split("-")[-3] for f in (p.data / "events").rglob("part-*.parquet")} != {"0", "1", "2", "3"}:
+        assert time.monotonic() < deadline, f"no first publish of every partition within {timeout}s: {p.log}"
+        time.sleep(0.2)
+
+
+def test_sigterm_after_a_postgres_outage_publishes_every_staged_event_with_the_default_flush_interval(
+        chaos_pipeline: Callable[[], Pipeline], postgres: tuple[str, PostgresCluster | None]) -> None:
+    """With ``LAKE_FLUSH_SECONDS`` and ``COMMIT_INTERVAL`` at their defaults the shutdown publish is what
+    completes the lake; its connection sat idle since the first publish and died in the outage."""
+    cluster = postgres[1]
+    if cluster is None:
+        pytest.skip("PostgreSQL is external (DATABASE_URL): the test cannot stop it")
+    p = chaos_pipeline()
+    del p.env["LAKE_FLUSH_SECONDS"], p.env["COMMIT_INTERVAL"]
+
+    def down(_: ProcessorRun) -> None:
+        published_every_partition(p)  # first sight of each partition: published at once, then idle
+        cluster.stop("immediate")
+
+    outage(p, "PostgreSQL stopped 5 s, then SIGTERM (defaults)", 10_000, 1000, 121,
+           down, lambda _: cluster.start(), start=0, length=5)
+    log = p.log.read_text()
+    assert "died while idle" in log and "stopped cleanly" in log, p.log
+
+
 def test_a_read_only_lake_for_a_while_gives_one_clear_line_not_ready_and_no_loss(
         chaos_pipeline: Callable[[], Pipeline]) -> None:
     p = chaos_pipeline()
