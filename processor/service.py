@@ -23,6 +23,7 @@ from .metrics import Metrics, serve
 from .postgres.connection import ReconnectingConnection
 from .postgres.offsets import resume_offsets, start_at
 from .postgres.startup import check_database, wait_for_database
+from .records import Checkpoint
 from .retry import Backoff, Stopping, interrupt_on_signal, wait_until_writable
 from .settings import ProcessorSettings
 
@@ -92,11 +93,12 @@ def run(settings: ProcessorSettings) -> None:
     applier = CheckpointApplier(database=database, staging=staging, dead_letters=dead_letters, metrics=metrics,
                                 schedule=schedule, max_event_bytes=settings.max_event_bytes)
     backoff, stopping, stopped = Backoff(settings.retry_max_seconds), Stopping(), threading.Event()
-    timer = threading.Thread(target=publish_idle, args=(schedule, stopped), name="publish-timer", daemon=True)
+    timer = threading.Thread(target=publish_idle, args=(schedule, stopped, metrics),
+                             kwargs={"retry_max_seconds": settings.retry_max_seconds}, name="publish-timer", daemon=True)
     log.info("consuming %s as group %s; lake in %s", settings.kafka_topic, settings.consumer_group, lake.url)
     try:
         timer.start()
-        consume(settings, SpeedLayerSink.factory(applier.apply, metrics), backoff, stopping)
+        consume(settings, SpeedLayerSink.factory(resets_backoff(applier.apply, backoff), metrics), backoff, stopping)
         interrupt_on_signal()  # a second SIGTERM/SIGINT gives up the shutdown publish at once
         metrics.set_ready(False)
         stopped.set()
@@ -110,10 +112,37 @@ def run(settings: ProcessorSettings) -> None:
             server.shutdown()
 
 
-def publish_idle(schedule: PublishSchedule, stopped: threading.Event, every: float = 1.0) -> None:
-    """The timer: staged events reach the lake without new traffic (and after a restart on an idle topic)."""
-    while not stopped.wait(every):
-        schedule.tick()
+def publish_idle(schedule: PublishSchedule, stopped: threading.Event, metrics: Metrics, every: float = 1.0,
+                 retry_max_seconds: float = 30.0) -> None:
+    """The timer: staged events reach the lake without new traffic (and after a restart on an idle topic).
+
+    It outlives any error: an unexpected one is logged with its traceback (once until a tick works
+    again), makes the processor not ready and is retried with backoff."""
+    backoff, failing, delay = Backoff(retry_max_seconds), False, every
+    while not stopped.wait(delay):
+        try:
+            schedule.tick()
+        except Exception:  # a bug must not end idle publishing silently: logged, not ready, retried
+            if not failing:
+                log.exception("the publish timer failed; retrying with backoff (staged events wait)")
+            failing, delay = True, backoff.next()
+            metrics.set_ready(False, part="publish timer")
+            continue
+        if failing:
+            log.info("the publish timer works again")
+            failing, delay = False, every
+            backoff.reset()
+            metrics.set_ready(True, part="publish timer")
+
+
+def resets_backoff(apply: Callable[[Checkpoint], None], backoff: Backoff) -> Callable[[Checkpoint], None]:
+    """``apply``, and once a checkpoint has committed the outage ``backoff`` starts again from its first
+    delay: the application runs healthily, so the next outage is not waited out at the longest delay."""
+    def applied(checkpoint: Checkpoint) -> None:
+        apply(checkpoint)
+        backoff.reset()
+
+    return applied
 
 
 def finish_publishing(schedule: PublishSchedule, timer: threading.Thread,

@@ -10,9 +10,10 @@ the staged files where they are: one log line, readiness false, retries with bac
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from common.errors import DatabaseUnavailable, LakeUnavailable
 
@@ -35,20 +36,21 @@ class PublishSchedule:
         self._staged: dict[TopicPartition, tuple[int, float]] = {}  # rows, clock() of the first
         self._pending: set[TopicPartition] = set()  # a publish failed: retried once ``_retry_at`` passes
         self._retry_at: float | None = None
+        self._failed_at: dict[TopicPartition, float] = {}  # clock() of a partition's last failed publish
         self._backoff = Backoff(retry_max_seconds)
         self._lock = threading.Lock()  # the checkpoint thread and the timer
 
     def after_commit(self, rows: dict[TopicPartition, int]) -> None:
         """Account for newly committed rows; publish partitions that are due (or new to us)."""
         with self._lock:
-            now = self._clock()
+            now, due = self._clock(), []
             for tp, n in rows.items():
-                if tp not in self._staged:  # first sight: finish what an earlier owner left staged
-                    self._try(tp)
-                staged, since = self._staged[tp]
+                first_sight = tp not in self._staged  # finish what an earlier owner left staged too
+                staged, since = self._staged.get(tp, (0, now))
                 self._staged[tp] = (staged + n, since)
-                if staged + n >= self._flush_rows or now - since >= self._flush_seconds:
-                    self._try(tp)
+                if first_sight or staged + n >= self._flush_rows or now - since >= self._flush_seconds:
+                    due.append(tp)
+            self._round(due)
 
     def tick(self) -> None:
         """Publish what is due by age, what is staged on disk but new to us, and retry failed publishes."""
@@ -62,8 +64,7 @@ class PublishSchedule:
             except (LakeUnavailable, DatabaseUnavailable, OSError) as e:
                 log.debug("cannot list staged partitions now (%s); next tick", e)
                 new = set()
-            for tp in sorted(due | self._pending | new):
-                self._try(tp)
+            self._round(due | self._pending | new)
 
     def publish_all(self, *, within: float = 0.0, sleep: Callable[[float], None] = time.sleep) -> dict[TopicPartition, str]:
         """On shutdown: publish every partition this process has staged, each on its own (one that
@@ -98,32 +99,47 @@ class PublishSchedule:
             log.exception("publishing %s failed unexpectedly", tp)
             return f"{type(e).__name__}: {e}"
 
-    def _try(self, tp: TopicPartition) -> None:
-        """Publish ``tp`` unless an outage is being waited out; a failure leaves it pending."""
-        self._staged.setdefault(tp, (0, self._clock()))
-        if self._retry_at is not None and self._clock() < self._retry_at:
-            self._pending.add(tp)
+    def _round(self, due: Iterable[TopicPartition]) -> None:
+        """Publish each partition of ``due``, the one that failed last going last (a partition that
+        keeps failing never starves the others); unless an outage is being waited out. The first
+        failure ends the round: the rest stay pending, retried with backoff."""
+        now = self._clock()
+        for tp in due:
+            self._staged.setdefault(tp, (0, now))
+        if self._retry_at is not None and now < self._retry_at:
+            self._pending.update(due)
             return
-        try:
-            self._publish_now(tp)
-        except (LakeUnavailable, DatabaseUnavailable) as e:
-            if self._retry_at is None:
-                what = "lake not writable" if isinstance(e, LakeUnavailable) else "publishing waits for PostgreSQL"
-                log.error("%s: %s; staged events are kept and published once it is back (retrying with backoff)",
-                          what, e)
-            self._metrics.set_ready(False, part="lake")
-            self._pending.add(tp)
-            self._retry_at = self._clock() + self._backoff.next()
-
-    def _publish_now(self, tp: TopicPartition) -> None:
-        files = self._publish(tp)
-        self._staged[tp] = (0, self._clock())
-        self._pending.discard(tp)
+        order = sorted(due, key=lambda tp: (self._failed_at.get(tp, -math.inf), tp))
+        for n, tp in enumerate(order):
+            try:
+                self._publish_now(tp)
+            except Exception as e:  # noqa: BLE001 - an outage, or a bug met by one partition: _failed logs it
+                self._failed(tp, e)
+                self._pending.update(order[n:])
+                return
         if self._retry_at is not None:
             log.info("lake writable again: publishing the staged events")
             self._retry_at = None
             self._backoff.reset()
             self._metrics.set_ready(True, part="lake")
+
+    def _failed(self, tp: TopicPartition, e: Exception) -> None:
+        self._failed_at[tp] = self._clock()
+        if self._retry_at is None:
+            if isinstance(e, (LakeUnavailable, DatabaseUnavailable)):
+                what = "lake not writable" if isinstance(e, LakeUnavailable) else "publishing waits for PostgreSQL"
+                log.error("%s: %s; staged events are kept and published once it is back (retrying with backoff)",
+                          what, e)
+            else:
+                log.exception("publishing %s failed unexpectedly; staged events are kept (retrying with backoff)", tp)
+        self._metrics.set_ready(False, part="lake")
+        self._retry_at = self._clock() + self._backoff.next()
+
+    def _publish_now(self, tp: TopicPartition) -> None:
+        files = self._publish(tp)
+        self._staged[tp] = (0, self._clock())
+        self._pending.discard(tp)
+        self._failed_at.pop(tp, None)
         self._metrics.published.inc(len(files))
         if files:
             log.info("published %d lake file(s) for %s", len(files), tp)

@@ -257,3 +257,27 @@ def test_an_unexpected_error_in_one_partitions_publish_is_logged_and_the_others_
         assert s.publish_all() == {T0: "ValueError: a bug"}
     assert lake.published[-1] == T1
     assert caplog.records[0].exc_info is not None and "publishing devices[0] failed unexpectedly" in caplog.text
+
+
+def test_an_unexpected_error_in_a_timed_publish_is_retried_with_backoff_and_the_other_partitions_published(
+        caplog: pytest.LogCaptureFixture) -> None:
+    clock, metrics = Clock(), Metrics()
+    metrics.set_ready(True)
+    lake = Partitions(set(), clock, error=ValueError("a bug"))
+    s = PublishSchedule(publish=lake.publish, metrics=metrics, flush_rows=1000, flush_seconds=60,
+                        staged=lambda: [T0, T1, T2], retry_max_seconds=8, clock=clock)
+    lake.failing = {T0}
+    with caplog.at_level(logging.ERROR, logger="processor.lake.schedule"):
+        s.tick()  # first sight of three staged partitions on disk: T0 fails first, the others wait
+        assert not metrics.is_ready
+        for _ in range(10):
+            clock.now += 1
+            s.tick()
+    assert lake.published == [T1, T2]  # the next round tries T0 last
+    assert [t - 1000 for t, tp in lake.attempts if tp == T0] == [0, 1, 2, 4, 8]  # backoff 0.5, 1, 2, 4 s
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info is not None
+    lake.failing = set()
+    clock.now += 8
+    s.tick()
+    assert lake.published[-1] == T0 and metrics.is_ready
