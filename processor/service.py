@@ -155,6 +155,8 @@ def finish_publishing(schedule: PublishSchedule, timer: threading.Thread,
     except KeyboardInterrupt:
         log.warning("stopped at a second signal; staged events left for the next start to publish")
         return
+    log.info("publishing the staged events before exit (retried for up to %gs; a second SIGTERM/SIGINT stops "
+             "at once)", within)
     left = schedule.publish_all(within=within)
     if not left:
         log.info("stopped cleanly: totals committed, staged events published")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -11,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from common.kafka import end_offsets
 from devstack.kafka import KafkaBroker
 from devstack.postgres import PostgresCluster
 
 from ..helpers import read_only
-from ..processor.harness import Pipeline, ProcessorRun, make_events
+from ..processor.harness import PARTITIONS, Pipeline, ProcessorRun, encode, lake_events, make_events, produce, wait_caught_up
 from ..processor.hostile import hostile_stream
 from .oracle import FIGURES, Figures, check_dead_letters, check_speed_layer
 from .streams import finish, is_ready, produce_in_background
@@ -101,6 +103,49 @@ def test_sigterm_after_a_postgres_outage_publishes_every_staged_event_with_the_d
            down, lambda _: cluster.start(), start=0, length=5)
     log = p.log.read_text()
     assert "died while idle" in log and "stopped cleanly" in log, p.log
+
+
+def logged(p: Pipeline, text: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in p.log.read_text():
+        assert time.monotonic() < deadline, f"{text!r} not logged within {timeout}s: {p.log}"
+        time.sleep(0.1)
+
+
+def test_sigterm_during_a_postgres_outage_reports_each_partition_left_and_a_second_one_exits_at_once(
+        chaos_pipeline: Callable[[], Pipeline], postgres: tuple[str, PostgresCluster | None]) -> None:
+    """Staged events that cannot reach the lake at shutdown are named, partition by partition; the
+    shutdown publish gives up at a second SIGTERM; the next start publishes them."""
+    cluster = postgres[1]
+    if cluster is None:
+        pytest.skip("PostgreSQL is external (DATABASE_URL): the test cannot stop it")
+    p = chaos_pipeline()
+    del p.env["LAKE_FLUSH_SECONDS"]  # the default: the second half stays staged until the shutdown
+    events = make_events(4000, seed=131)
+    figures = Figures("PostgreSQL down at SIGTERM, 2nd SIGTERM, restart", runs=2, disruptions=1)
+    run = ProcessorRun(p.env, p.log).start()
+    for half in (events[:2000], events[2000:]):
+        produce(p.brokers, p.topic, [encode(e) for e in half], PARTITIONS)
+        wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic))
+    cluster.stop("immediate")
+    try:
+        assert run.proc is not None
+        run.proc.send_signal(signal.SIGTERM)
+        logged(p, "publishing the staged events before exit")
+        run.proc.send_signal(signal.SIGTERM)
+        assert run.proc.wait(timeout=15) == 0
+    finally:
+        cluster.start()
+    log = p.log.read_text()
+    assert all(f"{p.topic}[{n}]: staged events left for the next start to publish" in log for n in range(4)), p.log
+    again = ProcessorRun(p.env, p.log).start()
+    deadline = time.monotonic() + 60
+    while len(lake_events(p.data)) < len(events) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert again.stop(timeout=60) == 0
+    check_speed_layer(figures, p.url, p.data, events)
+    FIGURES.append(figures)
+    assert figures.exact(), figures
 
 
 def test_a_read_only_lake_for_a_while_gives_one_clear_line_not_ready_and_no_loss(
