@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -28,9 +29,6 @@ from .retry import Backoff, Stopping, interrupt_on_signal, wait_until_writable
 from .settings import ProcessorSettings
 
 log = logging.getLogger("processor")
-# How long the shutdown publish retries partitions that fail (PostgreSQL or the lake away): past it,
-# or at a second SIGTERM/SIGINT, the processor exits and the next start publishes what is left.
-SHUTDOWN_PUBLISH_SECONDS = 30.0
 
 
 def consume(settings: ProcessorSettings, new_sink: Callable[[], SpeedLayerSink], backoff: Backoff,
@@ -102,7 +100,7 @@ def run(settings: ProcessorSettings) -> None:
         interrupt_on_signal()  # a second SIGTERM/SIGINT gives up the shutdown publish at once
         metrics.set_ready(False)
         stopped.set()
-        finish_publishing(schedule, timer)
+        finish_publishing(schedule, timer, settings.shutdown_publish_seconds)
     finally:
         stopped.set()
         dead_letters.close()
@@ -145,19 +143,24 @@ def resets_backoff(apply: Callable[[Checkpoint], None], backoff: Backoff) -> Cal
     return applied
 
 
-def finish_publishing(schedule: PublishSchedule, timer: threading.Thread,
-                      within: float = SHUTDOWN_PUBLISH_SECONDS) -> None:
+def finish_publishing(schedule: PublishSchedule, timer: threading.Thread, within: float) -> None:
     """The shutdown publish: every partition staged, each retried for up to ``within`` seconds (on new
     connections: the idle one may have died in an outage); what is left is reported, partition by
-    partition, and published by the next start. A ``KeyboardInterrupt`` (second signal) ends it."""
+    partition, and published by the next start. Bounded even if PostgreSQL or the lake hangs: at
+    ``within`` an alarm interrupts it, as a second SIGTERM/SIGINT does (``interrupt_on_signal``)."""
+    signal.signal(signal.SIGALRM, signal.default_int_handler)
+    signal.setitimer(signal.ITIMER_REAL, within)
     try:
-        timer.join()
-    except KeyboardInterrupt:
-        log.warning("stopped at a second signal; staged events left for the next start to publish")
-        return
-    log.info("publishing the staged events before exit (retried for up to %gs; a second SIGTERM/SIGINT stops "
-             "at once)", within)
-    left = schedule.publish_all(within=within)
+        try:
+            timer.join()
+        except KeyboardInterrupt:
+            log.warning("stopped while the timer was publishing; staged events left for the next start to publish")
+            return
+        log.info("publishing the staged events before exit (for up to %gs; a second SIGTERM/SIGINT stops at once)",
+                 within)
+        left = schedule.publish_all(within=within)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
     if not left:
         log.info("stopped cleanly: totals committed, staged events published")
         return

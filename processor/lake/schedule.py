@@ -22,7 +22,7 @@ from ..records import TopicPartition
 from ..retry import Backoff
 
 log = logging.getLogger(__name__)
-NOT_TRIED = "not tried: the shutdown publish was interrupted first"
+NOT_TRIED = "not published: the shutdown publish was cut short (a second stop signal, or out of time)"
 
 
 class PublishSchedule:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
 import time
@@ -17,6 +18,7 @@ from devstack.kafka import KafkaBroker
 from devstack.postgres import PostgresCluster
 
 from ..helpers import read_only
+from ..processes import descendants
 from ..processor.harness import PARTITIONS, Pipeline, ProcessorRun, encode, lake_events, make_events, produce, wait_caught_up
 from ..processor.hostile import hostile_stream
 from .oracle import FIGURES, Figures, check_dead_letters, check_speed_layer
@@ -136,6 +138,56 @@ def test_sigterm_during_a_postgres_outage_reports_each_partition_left_and_a_seco
         assert run.proc.wait(timeout=15) == 0
     finally:
         cluster.start()
+    log = p.log.read_text()
+    assert all(f"{p.topic}[{n}]: staged events left for the next start to publish" in log for n in range(4)), p.log
+    again = ProcessorRun(p.env, p.log).start()
+    deadline = time.monotonic() + 60
+    while len(lake_events(p.data)) < len(events) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert again.stop(timeout=60) == 0
+    check_speed_layer(figures, p.url, p.data, events)
+    FIGURES.append(figures)
+    assert figures.exact(), figures
+
+
+@contextmanager
+def frozen(cluster: PostgresCluster) -> Iterator[None]:
+    """PostgreSQL alive but silent (every process SIGSTOPped): a network partition, not an outage."""
+    postmaster = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
+    pids = [postmaster, *descendants(postmaster)]
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+
+
+def test_sigterm_while_postgres_is_frozen_exits_in_bounded_time_and_the_next_start_publishes_the_rest(
+        chaos_pipeline: Callable[[], Pipeline], postgres: tuple[str, PostgresCluster | None]) -> None:
+    """The shutdown publish blocks on a PostgreSQL that neither answers nor closes (the kernel still
+    acknowledges every packet, so keepalives never end it): SHUTDOWN_PUBLISH_SECONDS bounds it."""
+    cluster = postgres[1]
+    if cluster is None:
+        pytest.skip("PostgreSQL is external (DATABASE_URL): the test cannot freeze it")
+    p = chaos_pipeline()
+    del p.env["LAKE_FLUSH_SECONDS"]  # the default: the second half stays staged until the shutdown
+    p.env["SHUTDOWN_PUBLISH_SECONDS"] = "3"
+    events = make_events(4000, seed=141)
+    figures = Figures("PostgreSQL frozen at SIGTERM, restart", runs=2, disruptions=1)
+    run = ProcessorRun(p.env, p.log).start()
+    for half in (events[:2000], events[2000:]):
+        produce(p.brokers, p.topic, [encode(e) for e in half], PARTITIONS)
+        wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic))
+    assert run.proc is not None
+    try:
+        with frozen(cluster):
+            code = run.stop(timeout=30)
+    finally:
+        if run.proc.poll() is None:
+            run.kill()
+    assert code == 0
     log = p.log.read_text()
     assert all(f"{p.topic}[{n}]: staged events left for the next start to publish" in log for n in range(4)), p.log
     again = ProcessorRun(p.env, p.log).start()
