@@ -40,7 +40,7 @@ def consume(settings: ProcessorSettings, new_sink: Callable[[], SpeedLayerSink],
     while not stopping.is_set():
         sink = new_sink()
         try:
-            run_application(build_application(
+            app = build_application(
                 kafka=settings.kafka, topic=settings.kafka_topic, group=settings.consumer_group,
                 auto_offset_reset=settings.auto_offset_reset, commit_interval=settings.commit_interval,
                 commit_every=settings.commit_every, state_dir=str(settings.state_dir),
@@ -48,7 +48,10 @@ def consume(settings: ProcessorSettings, new_sink: Callable[[], SpeedLayerSink],
                                  "session.timeout.ms": settings.kafka_session_timeout_ms,
                                  "max.poll.interval.ms": settings.kafka_max_poll_interval_ms},
                 resume_offsets=resume_offsets(settings.database), start_at=start_at(settings.database),
-                count_gap=sink.metrics.count_gap, sink=sink))
+                count_gap=sink.metrics.count_gap, sink=sink)
+            if stopping.is_set():  # a signal our handler took while this app was built: Quix's would miss it
+                return
+            run_application(app)
         except ReplayRequired as e:
             log.warning("%s; retrying", e)
             stopping.watch()

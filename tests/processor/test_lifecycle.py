@@ -9,12 +9,14 @@ import threading
 import pytest
 
 from common.errors import DatabaseUnavailable, ReplayRequired
+from processor import service
 from processor.kafka.sink import SpeedLayerSink
 from processor.lake.schedule import PublishSchedule
 from processor.metrics import Metrics
 from processor.records import Checkpoint, TopicPartition
-from processor.retry import Backoff
+from processor.retry import Backoff, Stopping
 from processor.service import publish_idle, resets_backoff
+from processor.settings import ProcessorSettings
 
 T0 = TopicPartition("devices", 0)
 
@@ -88,3 +90,28 @@ def test_the_outage_backoff_starts_again_from_half_a_second_once_a_checkpoint_co
         checkpoint(sink, 1)
     assert backoff.next() == 30  # a failed checkpoint is no sign of health
     sink.close()
+
+
+def test_a_stop_signal_that_arrives_while_the_application_is_rebuilt_is_not_lost(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an outage the loop builds a new application; a SIGTERM caught by our handler before
+    Quix installs its own must stop the processor, not be forgotten while Quix runs on."""
+    stopping, runs, sinks = Stopping(), list[object](), list[SpeedLayerSink]()
+
+    def run_application(app: object) -> None:
+        runs.append(app)
+        if len(runs) == 1:
+            raise ReplayRequired("PostgreSQL failed during a batch; resuming from PostgreSQL's offsets")
+
+    def new_sink() -> SpeedLayerSink:
+        sinks.append(SpeedLayerSink(lambda checkpoint: None, Metrics()))
+        if len(sinks) == 2:
+            stopping.set()  # the signal lands between the loop's check and the new application's run
+        return sinks[-1]
+
+    monkeypatch.setattr(service, "build_application", lambda **_: object())
+    monkeypatch.setattr(service, "run_application", run_application)
+    monkeypatch.setattr(service, "wait_for_database", lambda *_: None)
+    monkeypatch.setattr(Stopping, "watch", lambda self: None)  # keep pytest's own signal handlers
+    service.consume(ProcessorSettings(), new_sink, Backoff(1), stopping)
+    assert len(runs) == 1
