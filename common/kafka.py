@@ -97,11 +97,14 @@ def check_broker(kafka: KafkaConfig | str, timeout: float = 10.0) -> AdminClient
 
 
 def ensure_topic(kafka: KafkaConfig | str, topic: str, partitions: int, timeout: float = 10.0) -> int:
-    """Create ``topic`` with ``partitions`` partitions if missing; return its partition count."""
+    """Create ``topic`` with ``partitions`` partitions if missing; return its partition count.
+
+    The replication factor is the cluster's ``default.replication.factor`` (``-1`` asks the broker
+    for it): three replicas on a cluster set up for three, one on a single development broker."""
     client = check_broker(kafka, timeout)
     existing = client.list_topics(timeout=timeout).topics
     if topic not in existing:
-        futures = client.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
+        futures = client.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=-1)])
         try:
             futures[topic].result(timeout)
         except KafkaException as e:

@@ -42,6 +42,13 @@ class Stopping(threading.Event):
         signal.signal(signal.SIGINT, stop)
 
 
+def interrupt_on_signal() -> None:
+    """From now on SIGTERM and SIGINT raise ``KeyboardInterrupt``: after a first stop signal, a second
+    one ends what the shutdown is still doing (a publish, a wait) at once."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def wait_until_writable(folder: Path, backoff: Backoff, stopping: Stopping) -> None:
     """Sleep with backoff until a file can be written in ``folder`` again (or a stop is asked)."""
     while not stopping.wait(backoff.next()):

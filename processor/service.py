@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -10,7 +11,7 @@ from functools import partial
 import pyarrow as pa
 
 from common.db import connect
-from common.errors import DatabaseUnavailable, LakeUnavailable, ReplayRequired
+from common.errors import LakeUnavailable, ReplayRequired
 from common.kafka import CONSUMER_TUNING, ensure_topic, max_message_bytes
 
 from .checkpoint import CheckpointApplier
@@ -23,7 +24,8 @@ from .metrics import Metrics, serve
 from .postgres.connection import ReconnectingConnection
 from .postgres.offsets import resume_offsets, start_at
 from .postgres.startup import check_database, wait_for_database
-from .retry import Backoff, Stopping, wait_until_writable
+from .records import Checkpoint
+from .retry import Backoff, Stopping, interrupt_on_signal, wait_until_writable
 from .settings import ProcessorSettings
 
 log = logging.getLogger("processor")
@@ -38,7 +40,7 @@ def consume(settings: ProcessorSettings, new_sink: Callable[[], SpeedLayerSink],
     while not stopping.is_set():
         sink = new_sink()
         try:
-            run_application(build_application(
+            app = build_application(
                 kafka=settings.kafka, topic=settings.kafka_topic, group=settings.consumer_group,
                 auto_offset_reset=settings.auto_offset_reset, commit_interval=settings.commit_interval,
                 commit_every=settings.commit_every, state_dir=str(settings.state_dir),
@@ -46,7 +48,10 @@ def consume(settings: ProcessorSettings, new_sink: Callable[[], SpeedLayerSink],
                                  "session.timeout.ms": settings.kafka_session_timeout_ms,
                                  "max.poll.interval.ms": settings.kafka_max_poll_interval_ms},
                 resume_offsets=resume_offsets(settings.database), start_at=start_at(settings.database),
-                count_gap=sink.metrics.count_gap, sink=sink))
+                count_gap=sink.metrics.count_gap, sink=sink)
+            if stopping.is_set():  # a signal our handler took while this app was built: Quix's would miss it
+                return
+            run_application(app)
         except ReplayRequired as e:
             log.warning("%s; retrying", e)
             stopping.watch()
@@ -89,19 +94,17 @@ def run(settings: ProcessorSettings) -> None:
     applier = CheckpointApplier(database=database, staging=staging, dead_letters=dead_letters, metrics=metrics,
                                 schedule=schedule, max_event_bytes=settings.max_event_bytes)
     backoff, stopping, stopped = Backoff(settings.retry_max_seconds), Stopping(), threading.Event()
-    timer = threading.Thread(target=publish_idle, args=(schedule, stopped), name="publish-timer", daemon=True)
+    timer = threading.Thread(target=publish_idle, args=(schedule, stopped, metrics),
+                             kwargs={"retry_max_seconds": settings.retry_max_seconds}, name="publish-timer", daemon=True)
     log.info("consuming %s as group %s; lake in %s", settings.kafka_topic, settings.consumer_group, lake.url)
     try:
         timer.start()
-        consume(settings, SpeedLayerSink.factory(applier.apply, metrics, settings.commit_bytes), backoff, stopping)
+        consume(settings, SpeedLayerSink.factory(resets_backoff(applier.apply, backoff), metrics, settings.commit_bytes),
+                backoff, stopping)
+        interrupt_on_signal()  # a second SIGTERM/SIGINT gives up the shutdown publish at once
         metrics.set_ready(False)
         stopped.set()
-        timer.join()
-        try:
-            schedule.publish_all()
-            log.info("stopped cleanly: totals committed, staged events published")
-        except (DatabaseUnavailable, LakeUnavailable) as e:
-            log.warning("stopped; staged events left for the next start to publish (%s)", e)
+        finish_publishing(schedule, timer, settings.shutdown_publish_seconds)
     finally:
         stopped.set()
         dead_letters.close()
@@ -111,7 +114,60 @@ def run(settings: ProcessorSettings) -> None:
             server.shutdown()
 
 
-def publish_idle(schedule: PublishSchedule, stopped: threading.Event, every: float = 1.0) -> None:
-    """The timer: staged events reach the lake without new traffic (and after a restart on an idle topic)."""
-    while not stopped.wait(every):
-        schedule.tick()
+def publish_idle(schedule: PublishSchedule, stopped: threading.Event, metrics: Metrics, every: float = 1.0,
+                 retry_max_seconds: float = 30.0) -> None:
+    """The timer: staged events reach the lake without new traffic (and after a restart on an idle topic).
+
+    It outlives any error: an unexpected one is logged with its traceback (once until a tick works
+    again), makes the processor not ready and is retried with backoff."""
+    backoff, failing, delay = Backoff(retry_max_seconds), False, every
+    while not stopped.wait(delay):
+        try:
+            schedule.tick()
+        except Exception:  # a bug must not end idle publishing silently: logged, not ready, retried
+            if not failing:
+                log.exception("the publish timer failed; retrying with backoff (staged events wait)")
+            failing, delay = True, backoff.next()
+            metrics.set_ready(False, part="publish timer")
+            continue
+        if failing:
+            log.info("the publish timer works again")
+            failing, delay = False, every
+            backoff.reset()
+            metrics.set_ready(True, part="publish timer")
+
+
+def resets_backoff(apply: Callable[[Checkpoint], None], backoff: Backoff) -> Callable[[Checkpoint], None]:
+    """``apply``, and once a checkpoint has committed the outage ``backoff`` starts again from its first
+    delay: the application runs healthily, so the next outage is not waited out at the longest delay."""
+    def applied(checkpoint: Checkpoint) -> None:
+        apply(checkpoint)
+        backoff.reset()
+
+    return applied
+
+
+def finish_publishing(schedule: PublishSchedule, timer: threading.Thread, within: float) -> None:
+    """The shutdown publish: every partition staged, each retried for up to ``within`` seconds (on new
+    connections: the idle one may have died in an outage); what is left is reported, partition by
+    partition, and published by the next start. Bounded even if PostgreSQL or the lake hangs: at
+    ``within`` an alarm interrupts it, as a second SIGTERM/SIGINT does (``interrupt_on_signal``)."""
+    signal.signal(signal.SIGALRM, signal.default_int_handler)
+    signal.setitimer(signal.ITIMER_REAL, within)
+    try:
+        try:
+            timer.join()
+        except KeyboardInterrupt:
+            log.warning("stopped while the timer was publishing; staged events left for the next start to publish")
+            return
+        log.info("publishing the staged events before exit (for up to %gs; a second SIGTERM/SIGINT stops at once)",
+                 within)
+        left = schedule.publish_all(within=within)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    if not left:
+        log.info("stopped cleanly: totals committed, staged events published")
+        return
+    for tp, why in left.items():
+        log.warning("%s: staged events left for the next start to publish (%s)", tp, why)
+    log.warning("stopped; %d partition(s) left staged for the next start to publish", len(left))

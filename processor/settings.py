@@ -30,6 +30,8 @@ class ProcessorSettings(KafkaSettings, DatabaseSettings, LakeStorageSettings):
     metrics_host: str = Field("127.0.0.1", description="Address of the metrics/readiness HTTP server.")
     metrics_port: int = Field(9108, ge=0, le=65535, description="Port of /metrics, /healthz, /ready (0: off).")
     retry_max_seconds: float = Field(30.0, gt=0, description="Longest pause between retries in an outage.")
+    shutdown_publish_seconds: float = Field(
+        30.0, gt=0, description="At SIGTERM/SIGINT, publish staged events for at most this long, then exit.")
     max_event_bytes: int = Field(DEFAULT_MAX_EVENT_BYTES, ge=0, le=2**63 - 1,
                                  description="Largest `bytes` of a valid event; a larger one is a dead letter.")
     kafka_session_timeout_ms: int = Field(

@@ -3,7 +3,8 @@
 Each batch's rejects are produced and flushed before the batch's offsets are committed, so a crash
 may repeat a dead letter but never lose one. A message too large for the topic is recorded as a
 truncated copy with headers saying so (``dlq.truncated``, ``dlq.original.bytes``,
-``dlq.original.sha256``): a dead letter is never refused for its size.
+``dlq.original.sha256``): a dead letter is never refused for its size. Its key is its source
+(``dead_letter_key``), so a repeated dead letter has the same key and lands on the same partition.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ def fit(value: bytes | None, headers: Headers, limit: int) -> tuple[bytes | None
     return value[:keep], headers + extra
 
 
+def dead_letter_key(source: TopicPartition, offset: int) -> bytes:
+    """``<topic>/<partition>/<offset>`` of the source message, ASCII (a topic name has no ``/``): the
+    key a consumer of the dead-letter topic deduplicates on (a replay may send one again)."""
+    return f"{source.topic}/{source.partition}/{offset}".encode()
+
+
 class DeadLetters:
     """Producer of ``dlq_topic`` with headers ``dlq.reason``, ``dlq.category`` and the source."""
 
@@ -58,19 +65,21 @@ class DeadLetters:
         for n, r in enumerate(rejects):
             if n < MAX_LOGGED:
                 log.warning("dead-lettered %s@%d: %s", source, r.offset, r.reason[:500])
+            key = dead_letter_key(source, r.offset)
             value, headers = fit(r.value, [
                 ("dlq.reason", r.reason.encode()), ("dlq.category", r.category.encode()),
                 ("dlq.source.topic", source.topic.encode()),
                 ("dlq.source.partition", str(source.partition).encode()),
                 ("dlq.source.offset", str(r.offset).encode()),
-            ], self.max_bytes)
-            self._send(value, headers)
+            ], self.max_bytes - len(key))
+            self._send(key, value, headers)
 
-    def _send(self, value: bytes | None, headers: Headers) -> None:
+    def _send(self, key: bytes, value: bytes | None, headers: Headers) -> None:
         deadline = time.monotonic() + self._timeout
         while True:
             try:
-                self._producer.produce(self.topic, value=value, headers=headers, on_delivery=self._on_delivery)
+                self._producer.produce(self.topic, key=key, value=value, headers=headers,
+                                       on_delivery=self._on_delivery)
                 self._producer.poll(0)
                 return
             except BufferError as e:  # the local queue is full: let deliveries drain it

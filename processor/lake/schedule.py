@@ -10,9 +10,10 @@ the staged files where they are: one log line, readiness false, retries with bac
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from common.errors import DatabaseUnavailable, LakeUnavailable
 
@@ -21,6 +22,7 @@ from ..records import TopicPartition
 from ..retry import Backoff
 
 log = logging.getLogger(__name__)
+NOT_TRIED = "not published: the shutdown publish was cut short (a second stop signal, or out of time)"
 
 
 class PublishSchedule:
@@ -34,20 +36,21 @@ class PublishSchedule:
         self._staged: dict[TopicPartition, tuple[int, float]] = {}  # rows, clock() of the first
         self._pending: set[TopicPartition] = set()  # a publish failed: retried once ``_retry_at`` passes
         self._retry_at: float | None = None
+        self._failed_at: dict[TopicPartition, float] = {}  # clock() of a partition's last failed publish
         self._backoff = Backoff(retry_max_seconds)
         self._lock = threading.Lock()  # the checkpoint thread and the timer
 
     def after_commit(self, rows: dict[TopicPartition, int]) -> None:
         """Account for newly committed rows; publish partitions that are due (or new to us)."""
         with self._lock:
-            now = self._clock()
+            now, due = self._clock(), []
             for tp, n in rows.items():
-                if tp not in self._staged:  # first sight: finish what an earlier owner left staged
-                    self._try(tp)
-                staged, since = self._staged[tp]
+                first_sight = tp not in self._staged  # finish what an earlier owner left staged too
+                staged, since = self._staged.get(tp, (0, now))
                 self._staged[tp] = (staged + n, since)
-                if staged + n >= self._flush_rows or now - since >= self._flush_seconds:
-                    self._try(tp)
+                if first_sight or staged + n >= self._flush_rows or now - since >= self._flush_seconds:
+                    due.append(tp)
+            self._round(due)
 
     def tick(self) -> None:
         """Publish what is due by age, what is staged on disk but new to us, and retry failed publishes."""
@@ -61,41 +64,82 @@ class PublishSchedule:
             except (LakeUnavailable, DatabaseUnavailable, OSError) as e:
                 log.debug("cannot list staged partitions now (%s); next tick", e)
                 new = set()
-            for tp in sorted(due | self._pending | new):
-                self._try(tp)
+            self._round(due | self._pending | new)
 
-    def publish_all(self) -> None:
-        """Publish every partition this process has staged (on shutdown); raise if one cannot be."""
+    def publish_all(self, *, within: float = 0.0, sleep: Callable[[float], None] = time.sleep) -> dict[TopicPartition, str]:
+        """On shutdown: publish every partition this process has staged, each on its own (one that
+        fails never keeps the others from the lake), and retry the failed ones with backoff for up to
+        ``within`` seconds. A ``KeyboardInterrupt`` (the service turns a second SIGTERM/SIGINT into one)
+        ends it at once. Returns what could not be published: each partition's last error."""
         with self._lock:
-            for tp in sorted(self._staged):  # every pending partition is staged too (``_try``)
-                self._publish_now(tp)
+            left = dict.fromkeys(sorted(self._staged), NOT_TRIED)  # pending partitions are staged too
+            deadline, backoff = self._clock() + within, Backoff(self._backoff.maximum)
+            try:
+                while left:
+                    for tp in list(left):
+                        left[tp] = self._publish_or_why(tp)
+                        if not left[tp]:
+                            del left[tp]
+                    delay = backoff.next()
+                    if not left or self._clock() + delay > deadline:
+                        break
+                    sleep(delay)
+            except KeyboardInterrupt:
+                log.warning("shutdown publish interrupted")
+            return left
 
-    def _try(self, tp: TopicPartition) -> None:
-        """Publish ``tp`` unless an outage is being waited out; a failure leaves it pending."""
-        self._staged.setdefault(tp, (0, self._clock()))
-        if self._retry_at is not None and self._clock() < self._retry_at:
-            self._pending.add(tp)
-            return
+    def _publish_or_why(self, tp: TopicPartition) -> str:
+        """Publish ``tp`` now; why it failed, or "" once published."""
         try:
             self._publish_now(tp)
+            return ""
         except (LakeUnavailable, DatabaseUnavailable) as e:
-            if self._retry_at is None:
-                what = "lake not writable" if isinstance(e, LakeUnavailable) else "publishing waits for PostgreSQL"
-                log.error("%s: %s; staged events are kept and published once it is back (retrying with backoff)",
-                          what, e)
-            self._metrics.set_ready(False, part="lake")
-            self._pending.add(tp)
-            self._retry_at = self._clock() + self._backoff.next()
+            return str(e)
+        except Exception as e:  # a bug met by one partition leaves the others their chance (logged, reported)
+            log.exception("publishing %s failed unexpectedly", tp)
+            return f"{type(e).__name__}: {e}"
 
-    def _publish_now(self, tp: TopicPartition) -> None:
-        files = self._publish(tp)
-        self._staged[tp] = (0, self._clock())
-        self._pending.discard(tp)
+    def _round(self, due: Iterable[TopicPartition]) -> None:
+        """Publish each partition of ``due``, the one that failed last going last (a partition that
+        keeps failing never starves the others); unless an outage is being waited out. The first
+        failure ends the round: the rest stay pending, retried with backoff."""
+        now = self._clock()
+        for tp in due:
+            self._staged.setdefault(tp, (0, now))
+        if self._retry_at is not None and now < self._retry_at:
+            self._pending.update(due)
+            return
+        order = sorted(due, key=lambda tp: (self._failed_at.get(tp, -math.inf), tp))
+        for n, tp in enumerate(order):
+            try:
+                self._publish_now(tp)
+            except Exception as e:  # noqa: BLE001 - an outage, or a bug met by one partition: _failed logs it
+                self._failed(tp, e)
+                self._pending.update(order[n:])
+                return
         if self._retry_at is not None:
             log.info("lake writable again: publishing the staged events")
             self._retry_at = None
             self._backoff.reset()
             self._metrics.set_ready(True, part="lake")
+
+    def _failed(self, tp: TopicPartition, e: Exception) -> None:
+        self._failed_at[tp] = self._clock()
+        if self._retry_at is None:
+            if isinstance(e, (LakeUnavailable, DatabaseUnavailable)):
+                what = "lake not writable" if isinstance(e, LakeUnavailable) else "publishing waits for PostgreSQL"
+                log.error("%s: %s; staged events are kept and published once it is back (retrying with backoff)",
+                          what, e)
+            else:
+                log.exception("publishing %s failed unexpectedly; staged events are kept (retrying with backoff)", tp)
+        self._metrics.set_ready(False, part="lake")
+        self._retry_at = self._clock() + self._backoff.next()
+
+    def _publish_now(self, tp: TopicPartition) -> None:
+        files = self._publish(tp)
+        self._staged[tp] = (0, self._clock())
+        self._pending.discard(tp)
+        self._failed_at.pop(tp, None)
         self._metrics.published.inc(len(files))
         if files:
             log.info("published %d lake file(s) for %s", len(files), tp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any, TypeVar
 
 import psycopg
@@ -22,7 +23,12 @@ RETRIES_ON_CONFLICT = 5
 
 
 class ReconnectingConnection:
-    """Runs units of work in transactions; a lost connection is reopened on the next one."""
+    """Runs units of work in transactions; a lost connection is reopened on the next one.
+
+    psycopg learns that a connection died while idle (an outage, a restart, a session ended by
+    the server) only when it next uses it: BEGIN fails. Nothing of the transaction ran then, so the
+    work is started on a new connection, once; a failure after BEGIN succeeded is an outage.
+    """
 
     def __init__(self, database: DatabaseConfig, metrics: Metrics) -> None:
         self._database, self._metrics = database, metrics
@@ -33,6 +39,23 @@ class ReconnectingConnection:
             self._conn = connect(self._database, autocommit=True)
         return self._conn
 
+    def _begin(self, stack: ExitStack) -> psycopg.Connection[Any]:
+        """A connection with a transaction begun (ended by ``stack``); one that went stale while idle
+        is replaced, once."""
+        reused = self._conn is not None and not self._conn.closed and not self._conn.broken
+        conn = self._connection()
+        try:
+            stack.enter_context(conn.transaction())
+            return conn
+        except psycopg.OperationalError as e:
+            if not reused:
+                raise
+            log.info("the PostgreSQL connection died while idle (%s); reconnecting", reason(e))
+            self.close()
+        conn = self._connection()
+        stack.enter_context(conn.transaction())
+        return conn
+
     def transaction(self, work: Callable[..., T], *args: Any) -> T:
         """``work(conn, *args)`` committed as one transaction, or ``DatabaseUnavailable`` (an outage).
 
@@ -40,9 +63,8 @@ class ReconnectingConnection:
         """
         for attempt in range(RETRIES_ON_CONFLICT):
             try:
-                conn = self._connection()
-                with conn.transaction():
-                    result = work(conn, *args)
+                with ExitStack() as stack:
+                    result = work(self._begin(stack), *args)
                     commit_started = time.perf_counter()
                 self._metrics.commit_seconds.observe(time.perf_counter() - commit_started)
                 return result

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -11,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from common.kafka import end_offsets
 from devstack.kafka import KafkaBroker
 from devstack.postgres import PostgresCluster
 
 from ..helpers import read_only
-from ..processor.harness import Pipeline, ProcessorRun, make_events
+from ..processes import descendants
+from ..processor.harness import PARTITIONS, Pipeline, ProcessorRun, encode, lake_events, make_events, produce, wait_caught_up
 from ..processor.hostile import hostile_stream
 from .oracle import FIGURES, Figures, check_dead_letters, check_speed_layer
 from .streams import finish, is_ready, produce_in_background
@@ -73,6 +77,127 @@ def test_postgres_stopped_for_thirty_seconds_mid_stream_loses_and_doubles_nothin
     outage(p, "PostgreSQL stopped 30 s mid-stream", 20_000, 500, 91,
            lambda _: cluster.stop("immediate"), lambda _: cluster.start(), start=5, length=30)
     assert "retrying" in p.log.read_text()
+
+
+def published_every_partition(p: Pipeline, timeout: float = 60) -> None:
+    """Until the lake holds a file of each partition: the publishing connection has been used."""
+    deadline = time.monotonic() + timeout
+    while {f.name.split("-")[-3] for f in (p.data / "events").rglob("part-*.parquet")} != {"0", "1", "2", "3"}:
+        assert time.monotonic() < deadline, f"no first publish of every partition within {timeout}s: {p.log}"
+        time.sleep(0.2)
+
+
+def test_sigterm_after_a_postgres_outage_publishes_every_staged_event_with_the_default_flush_interval(
+        chaos_pipeline: Callable[[], Pipeline], postgres: tuple[str, PostgresCluster | None]) -> None:
+    """With ``LAKE_FLUSH_SECONDS`` and ``COMMIT_INTERVAL`` at their defaults the shutdown publish is what
+    completes the lake; its connection sat idle since the first publish and died in the outage."""
+    cluster = postgres[1]
+    if cluster is None:
+        pytest.skip("PostgreSQL is external (DATABASE_URL): the test cannot stop it")
+    p = chaos_pipeline()
+    del p.env["LAKE_FLUSH_SECONDS"], p.env["COMMIT_INTERVAL"]
+
+    def down(_: ProcessorRun) -> None:
+        published_every_partition(p)  # first sight of each partition: published at once, then idle
+        cluster.stop("immediate")
+
+    outage(p, "PostgreSQL stopped 5 s, then SIGTERM (defaults)", 10_000, 1000, 121,
+           down, lambda _: cluster.start(), start=0, length=5)
+    log = p.log.read_text()
+    assert "died while idle" in log and "stopped cleanly" in log, p.log
+
+
+def logged(p: Pipeline, text: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in p.log.read_text():
+        assert time.monotonic() < deadline, f"{text!r} not logged within {timeout}s: {p.log}"
+        time.sleep(0.1)
+
+
+def test_sigterm_during_a_postgres_outage_reports_each_partition_left_and_a_second_one_exits_at_once(
+        chaos_pipeline: Callable[[], Pipeline], postgres: tuple[str, PostgresCluster | None]) -> None:
+    """Staged events that cannot reach the lake at shutdown are named, partition by partition; the
+    shutdown publish gives up at a second SIGTERM; the next start publishes them."""
+    cluster = postgres[1]
+    if cluster is None:
+        pytest.skip("PostgreSQL is external (DATABASE_URL): the test cannot stop it")
+    p = chaos_pipeline()
+    del p.env["LAKE_FLUSH_SECONDS"]  # the default: the second half stays staged until the shutdown
+    events = make_events(4000, seed=131)
+    figures = Figures("PostgreSQL down at SIGTERM, 2nd SIGTERM, restart", runs=2, disruptions=1)
+    run = ProcessorRun(p.env, p.log).start()
+    for half in (events[:2000], events[2000:]):
+        produce(p.brokers, p.topic, [encode(e) for e in half], PARTITIONS)
+        wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic))
+    cluster.stop("immediate")
+    try:
+        assert run.proc is not None
+        run.proc.send_signal(signal.SIGTERM)
+        logged(p, "publishing the staged events before exit")
+        run.proc.send_signal(signal.SIGTERM)
+        assert run.proc.wait(timeout=15) == 0
+    finally:
+        cluster.start()
+    log = p.log.read_text()
+    assert all(f"{p.topic}[{n}]: staged events left for the next start to publish" in log for n in range(4)), p.log
+    again = ProcessorRun(p.env, p.log).start()
+    deadline = time.monotonic() + 60
+    while len(lake_events(p.data)) < len(events) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert again.stop(timeout=60) == 0
+    check_speed_layer(figures, p.url, p.data, events)
+    FIGURES.append(figures)
+    assert figures.exact(), figures
+
+
+@contextmanager
+def frozen(cluster: PostgresCluster) -> Iterator[None]:
+    """PostgreSQL alive but silent (every process SIGSTOPped): a network partition, not an outage."""
+    postmaster = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
+    pids = [postmaster, *descendants(postmaster)]
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+
+
+def test_sigterm_while_postgres_is_frozen_exits_in_bounded_time_and_the_next_start_publishes_the_rest(
+        chaos_pipeline: Callable[[], Pipeline], postgres: tuple[str, PostgresCluster | None]) -> None:
+    """The shutdown publish blocks on a PostgreSQL that neither answers nor closes (the kernel still
+    acknowledges every packet, so keepalives never end it): SHUTDOWN_PUBLISH_SECONDS bounds it."""
+    cluster = postgres[1]
+    if cluster is None:
+        pytest.skip("PostgreSQL is external (DATABASE_URL): the test cannot freeze it")
+    p = chaos_pipeline()
+    del p.env["LAKE_FLUSH_SECONDS"]  # the default: the second half stays staged until the shutdown
+    p.env["SHUTDOWN_PUBLISH_SECONDS"] = "3"
+    events = make_events(4000, seed=141)
+    figures = Figures("PostgreSQL frozen at SIGTERM, restart", runs=2, disruptions=1)
+    run = ProcessorRun(p.env, p.log).start()
+    for half in (events[:2000], events[2000:]):
+        produce(p.brokers, p.topic, [encode(e) for e in half], PARTITIONS)
+        wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic))
+    assert run.proc is not None
+    try:
+        with frozen(cluster):
+            code = run.stop(timeout=30)
+    finally:
+        if run.proc.poll() is None:
+            run.kill()
+    assert code == 0
+    log = p.log.read_text()
+    assert all(f"{p.topic}[{n}]: staged events left for the next start to publish" in log for n in range(4)), p.log
+    again = ProcessorRun(p.env, p.log).start()
+    deadline = time.monotonic() + 60
+    while len(lake_events(p.data)) < len(events) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert again.stop(timeout=60) == 0
+    check_speed_layer(figures, p.url, p.data, events)
+    FIGURES.append(figures)
+    assert figures.exact(), figures
 
 
 def test_a_read_only_lake_for_a_while_gives_one_clear_line_not_ready_and_no_loss(

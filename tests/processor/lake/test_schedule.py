@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from common.errors import LakeUnavailable
-from processor.lake.schedule import PublishSchedule
+from common.errors import DatabaseUnavailable, LakeUnavailable
+from processor.lake.schedule import NOT_TRIED, PublishSchedule
 from processor.metrics import Metrics
 from processor.records import TopicPartition
 
@@ -152,8 +152,7 @@ def test_shutdown_reports_a_lake_that_cannot_be_written() -> None:
     s = failing_schedule(lake, Clock())
     s.after_commit({T0: 1})
     lake.writable = False
-    with pytest.raises(LakeUnavailable):
-        s.publish_all()
+    assert s.publish_all() == {T0: "cannot write /lake/0: Read-only file system"}
 
 
 def test_an_outage_met_by_one_partition_leaves_the_others_of_its_checkpoint_pending_until_shutdown() -> None:
@@ -165,3 +164,120 @@ def test_an_outage_met_by_one_partition_leaves_the_others_of_its_checkpoint_pend
     lake.writable = True
     s.publish_all()  # nothing more arrived: the shutdown still publishes both
     assert lake.published == [T0, T1]
+
+
+class Partitions:
+    """A publish that fails for the partitions in ``failing`` (a lake, or PostgreSQL, refusing them)."""
+
+    def __init__(self, failing: set[TopicPartition], clock: Clock, error: BaseException | None = None) -> None:
+        self.failing, self.clock, self.error = failing, clock, error
+        self.interrupted_at: TopicPartition | None = None
+        self.published: list[TopicPartition] = []
+        self.attempts: list[tuple[float, TopicPartition]] = []
+
+    def publish(self, tp: TopicPartition) -> list[str]:
+        self.attempts.append((self.clock.now, tp))
+        if tp == self.interrupted_at:
+            raise KeyboardInterrupt  # a second SIGTERM while ``tp`` is being published
+        if tp in self.failing:
+            raise self.error or LakeUnavailable(f"cannot write /lake/{tp.partition}: Too many open files")
+        self.published.append(tp)
+        return [f"{tp.partition}.parquet"]
+
+    def sleep(self, seconds: float) -> None:
+        self.clock.now += seconds
+
+
+T2 = TopicPartition("devices", 2)
+
+
+def test_a_partition_that_cannot_be_published_at_shutdown_does_not_keep_the_others_from_the_lake() -> None:
+    clock = Clock()
+    lake = Partitions({T1}, clock)
+    s = PublishSchedule(publish=lake.publish, metrics=Metrics(), flush_rows=1000, flush_seconds=60, clock=clock)
+    lake.failing = {T0, T1, T2}
+    s.after_commit({T0: 1, T1: 1, T2: 1})  # first sight: every publish fails, all three pending
+    lake.failing = {T1}
+    left = s.publish_all()
+    assert lake.published == [T0, T2]
+    assert left == {T1: "cannot write /lake/1: Too many open files"}
+
+
+def test_the_shutdown_publish_retries_a_failing_partition_with_backoff_until_it_is_published() -> None:
+    clock = Clock()
+    lake = Partitions({T1}, clock)
+    s = PublishSchedule(publish=lake.publish, metrics=Metrics(), flush_rows=1000, flush_seconds=60,
+                        retry_max_seconds=4, clock=clock)
+    s.after_commit({T0: 0, T1: 0})
+    lake.attempts.clear()
+
+    def sleep(seconds: float) -> None:
+        lake.sleep(seconds)
+        if clock.now >= 1005:  # PostgreSQL is back after 5 s
+            lake.failing = set()
+
+    assert s.publish_all(within=30, sleep=sleep) == {}
+    assert [(t - 1000, tp.partition) for t, tp in lake.attempts] == [
+        (0, 0), (0, 1), (0.5, 1), (1.5, 1), (3.5, 1), (7.5, 1)]
+    assert lake.published[-2:] == [T0, T1]
+
+
+def test_the_shutdown_publish_gives_up_after_its_time_and_reports_each_partition_left() -> None:
+    clock = Clock()
+    lake = Partitions(set(), clock)
+    s = PublishSchedule(publish=lake.publish, metrics=Metrics(), flush_rows=1000, flush_seconds=60,
+                        retry_max_seconds=4, clock=clock)
+    s.after_commit({T0: 0, T1: 0, T2: 0})
+    lake.failing = {T0, T2}
+    assert s.publish_all(within=10, sleep=lake.sleep) == {
+        T0: "cannot write /lake/0: Too many open files", T2: "cannot write /lake/2: Too many open files"}
+    assert clock.now - 1000 <= 10  # retried at 0.5, 1.5, 3.5 and 7.5 s; the next (11.5 s) is past the time
+    assert [t - 1000 for t, tp in lake.attempts if tp == T2][-1] == 7.5
+
+
+def test_an_interrupt_ends_the_shutdown_publish_at_once_with_what_is_left() -> None:
+    clock = Clock()
+    lake = Partitions(set(), clock, error=DatabaseUnavailable("PostgreSQL failed during a batch: server closed"))
+    s = PublishSchedule(publish=lake.publish, metrics=Metrics(), flush_rows=1000, flush_seconds=60, clock=clock)
+    s.after_commit({T0: 0, T1: 0, T2: 0})
+    lake.failing, lake.interrupted_at = {T0}, T1
+    assert s.publish_all(within=600, sleep=lake.sleep) == {
+        T0: "PostgreSQL failed during a batch: server closed", T1: NOT_TRIED, T2: NOT_TRIED}
+    assert clock.now == 1000
+
+
+def test_an_unexpected_error_in_one_partitions_publish_is_logged_and_the_others_are_published(
+        caplog: pytest.LogCaptureFixture) -> None:
+    clock = Clock()
+    lake = Partitions(set(), clock, error=ValueError("a bug"))
+    s = PublishSchedule(publish=lake.publish, metrics=Metrics(), flush_rows=1000, flush_seconds=60, clock=clock)
+    s.after_commit({T0: 0, T1: 0})
+    lake.failing = {T0}
+    with caplog.at_level(logging.ERROR, logger="processor.lake.schedule"):
+        assert s.publish_all() == {T0: "ValueError: a bug"}
+    assert lake.published[-1] == T1
+    assert caplog.records[0].exc_info is not None and "publishing devices[0] failed unexpectedly" in caplog.text
+
+
+def test_an_unexpected_error_in_a_timed_publish_is_retried_with_backoff_and_the_other_partitions_published(
+        caplog: pytest.LogCaptureFixture) -> None:
+    clock, metrics = Clock(), Metrics()
+    metrics.set_ready(True)
+    lake = Partitions(set(), clock, error=ValueError("a bug"))
+    s = PublishSchedule(publish=lake.publish, metrics=metrics, flush_rows=1000, flush_seconds=60,
+                        staged=lambda: [T0, T1, T2], retry_max_seconds=8, clock=clock)
+    lake.failing = {T0}
+    with caplog.at_level(logging.ERROR, logger="processor.lake.schedule"):
+        s.tick()  # first sight of three staged partitions on disk: T0 fails first, the others wait
+        assert not metrics.is_ready
+        for _ in range(10):
+            clock.now += 1
+            s.tick()
+    assert lake.published == [T1, T2]  # the next round tries T0 last
+    assert [t - 1000 for t, tp in lake.attempts if tp == T0] == [0, 1, 2, 4, 8]  # backoff 0.5, 1, 2, 4 s
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info is not None
+    lake.failing = set()
+    clock.now += 8
+    s.tick()
+    assert lake.published[-1] == T0 and metrics.is_ready
