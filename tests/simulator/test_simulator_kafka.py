@@ -6,11 +6,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 
-import pytest
-
 from ..helpers import consume_all, run_module
-
-pytestmark = pytest.mark.integration
 
 KEYS = ["bytes", "timestamp", "app", "id", "antenna_id"]
 
