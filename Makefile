@@ -1,12 +1,13 @@
 # The two commands a new user needs:
 #   make test   install what is missing (apt, pip, Maven) and run the whole test suite
+#   (make check, the inner loop: lint and every test that needs no service, in about a minute)
 #   make demo   start local Kafka + PostgreSQL, provision, backfill the last hours, then run the
 #               whole pipeline live with its dashboards until Ctrl-C (devstack.demo --course: 2022-10-29)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install test lint demo demo-course up down clean screenshots
+.PHONY: install test check lint lint-only demo demo-course up down clean screenshots
 
 install:
 	./devstack/install.sh
@@ -15,7 +16,17 @@ install:
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install lint-only
+
+# The inner loop: no install step beyond a first one, no service started (tests/conftest.py tiers
+# the tests by the fixtures they use); `make install` again after changing the dependencies.
+check: $(PY) lint-only
+	$(PY) -m pytest --no-services -q $(PYTEST_ARGS)
+
+$(PY):
+	./devstack/install.sh
+
+lint-only:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy common devstack provision simulator processor batch serving tests
 	$(VENV)/bin/mypy --explicit-package-bases bench  # its own run: bench/batch.py is not the batch package

@@ -4,7 +4,8 @@ course  the course's 20 users and 5 antennas, one event per user per minute; wit
         range as fast as possible (--hours/--minutes); without it, live with the wall clock.
 load    --events N over many users/antennas/apps (default 10k/500/10), at --rate or flat out.
 
-The topic is created with --partitions if missing. Events carry no key, as in the original.
+The topic is created with --partitions if missing. Each event is keyed by its user id (the original
+sent none): a user's events stay in order on one partition, and the users share the partitions.
 """
 
 from __future__ import annotations

@@ -26,3 +26,8 @@ TEMPLATE = '{{"bytes":{},"timestamp":{},"app":"{}","id":"{}","antenna_id":"{}"}}
 def encode(event: Event) -> bytes:
     """The event's wire form."""
     return TEMPLATE.format(event.bytes, event.timestamp, event.app, event.id, event.antenna_id).encode()
+
+
+def message(event: Event) -> tuple[bytes, bytes]:
+    """The event as a Kafka message: its user id as the key, its wire form as the value."""
+    return event.id.encode(), encode(event)

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from common.kafka import ensure_topic
 
 from .course import course_range
-from .events import encode
-from .load import LoadShape, load_messages
+from .events import message
+from .load import LoadShape, keyed_load_messages
 from .producer import EventProducer, ProduceStats
 from .settings import CourseOptions, LoadOptions, SimulatorSettings
 
@@ -30,13 +30,13 @@ def run_course(settings: SimulatorSettings, options: CourseOptions) -> ProduceSt
         if options.start is not None:
             start = int(options.start.timestamp())
             for minute in course_range(start, options.minutes or 60, settings.seed):
-                producer.send(encode(e) for e in minute)
+                producer.send(message(e) for e in minute)
         else:
             now = int(time.time())
             for n, minute in enumerate(course_range(now, options.minutes or 10**9, settings.seed)):
                 # Live: each minute's events go out when that minute has begun, stamped in it.
                 time.sleep(max(0.0, now - now % 60 + 60 * n - time.time()))
-                producer.send(encode(e._replace(timestamp=max(e.timestamp, int(time.time())))) for e in minute)
+                producer.send(message(e._replace(timestamp=max(e.timestamp, int(time.time())))) for e in minute)
     finally:
         stats = producer.close()
     return stats
@@ -49,7 +49,7 @@ def run_load(settings: SimulatorSettings, options: LoadOptions) -> ProduceStats:
                       int(options.start.replace(tzinfo=options.start.tzinfo or UTC).timestamp()),
                       int(options.span_hours * 3600))
     try:
-        for chunk in load_messages(options.events, shape, settings.seed):
+        for chunk in keyed_load_messages(options.events, shape, settings.seed):
             producer.send(chunk)
     finally:
         stats = producer.close()

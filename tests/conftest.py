@@ -1,8 +1,16 @@
-"""Session-scoped real services and per-test factories (unique topics, databases)."""
+"""Session-scoped real services and per-test factories (unique topics, databases), and the test tiers.
+
+Tiers: every test that uses a service fixture (directly, through other fixtures, or by
+``request.getfixturevalue``) is marked with that service (``kafka``, ``postgres``, ``s3``,
+``superset``) and ``integration``, at collection, so nobody has to remember a marker.
+``pytest --no-services`` (``make check``) runs the others, and fails a test that asks for a
+service it was not marked for.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +20,7 @@ from devstack.kafka import KafkaBroker
 from devstack.postgres import PostgresCluster
 from devstack.s3 import S3Server
 
+from .needs import needed_services
 from .services import (
     create_bucket,
     create_database,
@@ -24,9 +33,40 @@ from .services import (
 )
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--no-services", action="store_true",
+                     help="run only the tests that need no service (Kafka, PostgreSQL, S3, Superset): make check")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test by the services it needs; with ``--no-services``, deselect those that need one."""
+    needing: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        services = needed_services(getattr(item, "fixturenames", ()), getattr(item, "function", None),
+                                   callspec.params if callspec is not None else {}, Path(__file__).parent)
+        for name in services:
+            item.add_marker(name)
+        if services:
+            item.add_marker("integration")
+            needing.append(item)  # a hand-written `integration` mark alone does not keep a test out
+    if config.getoption("no_services") and needing:
+        config.hook.pytest_deselected(items=needing)
+        chosen = set(map(id, needing))
+        items[:] = [item for item in items if id(item) not in chosen]
+
+
+def refuse_without_services(request: pytest.FixtureRequest, service: str) -> None:
+    """Under ``--no-services`` a service is never started: the test asking for it was not tiered."""
+    if request.config.getoption("no_services"):
+        pytest.fail(f"{service} was asked for under --no-services: request it as a fixture argument "
+                    "(tests/needs.py then marks the test) rather than in a way the tiers cannot see")
+
+
 @pytest.fixture(scope="session")
-def kafka() -> Iterator[tuple[str, KafkaBroker | None]]:
+def kafka(request: pytest.FixtureRequest) -> Iterator[tuple[str, KafkaBroker | None]]:
     """Bootstrap address of a real Apache Kafka broker, and the broker when the session owns it."""
+    refuse_without_services(request, "Kafka")
     with kafka_service() as service:
         yield service
 
@@ -61,8 +101,9 @@ def kafka_brokers(kafka: tuple[str, KafkaBroker | None]) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[tuple[str, PostgresCluster | None]]:
+def postgres(request: pytest.FixtureRequest) -> Iterator[tuple[str, PostgresCluster | None]]:
     """URL of a real PostgreSQL server (superuser), and the cluster when the session owns it."""
+    refuse_without_services(request, "PostgreSQL")
     with postgres_service() as service:
         yield service
 
@@ -73,9 +114,10 @@ def postgres_url(postgres: tuple[str, PostgresCluster | None]) -> str:
 
 
 @pytest.fixture(scope="session")
-def s3_server() -> Iterator[tuple[S3Options, S3Server | None]]:
+def s3_server(request: pytest.FixtureRequest) -> Iterator[tuple[S3Options, S3Server | None]]:
     """A real S3-compatible server (s3proxy over a folder, signed requests), and the server when the
     session owns it."""
+    refuse_without_services(request, "S3")
     with s3_service() as service:
         yield service
 
