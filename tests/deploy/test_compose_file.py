@@ -12,8 +12,9 @@ from .compose import COMPOSE_FILE, ENV_EXAMPLE, REPO, compose, env_example, env_
 PIPELINE_SERVICES = ("provision", "simulator", "simulator-load", "processor", "batch", "dashboards")
 SECRETS = ("POSTGRES_PASSWORD", "PROCESSOR_PASSWORD", "BATCH_PASSWORD", "READER_PASSWORD", "SUPERSET_DB_PASSWORD",
            "SUPERSET_SECRET_KEY", "ADMIN_PASSWORD", "AWS_SECRET_ACCESS_KEY")
-# Measured: the processor's stop on SIGTERM under load (README, "Stopping"); its grace period is above it.
-MEASURED_PROCESSOR_STOP_SECONDS = 60
+# Measured: the processor's longest stop on SIGTERM under load (README, "Stopping", deploy/measure_stop.py).
+MEASURED_PROCESSOR_STOP_SECONDS = 7.0
+DATABASE_LOCK_TIMEOUT_SECONDS = 30  # the default: a checkpoint may wait that long for a lock before it fails
 
 
 @pytest.mark.parametrize("profile", ["", "load", "monitoring", "s3", "*"])
@@ -67,7 +68,8 @@ def seconds(duration: str) -> float:
 def test_processors_stop_grace_period_is_above_their_measured_stop_and_memory_above_their_measured_peak() -> None:
     services = resolved()["services"]
     for name in ("processor", "processor-b"):
-        assert seconds(services[name]["stop_grace_period"]) >= 1.5 * MEASURED_PROCESSOR_STOP_SECONDS, name
+        margin = 1.5 * (MEASURED_PROCESSOR_STOP_SECONDS + DATABASE_LOCK_TIMEOUT_SECONDS)
+        assert seconds(services[name]["stop_grace_period"]) >= margin, name
         assert int(services[name]["mem_limit"]) >= 2 * 453 * 10**6, name  # BENCHMARKS.md: 453 MB peak RSS
 
 
