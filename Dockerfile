@@ -30,12 +30,13 @@ RUN /opt/venv/bin/pip install --no-compile --no-deps -c constraints.txt . \
 # Final stage: the slim base, the virtualenv, a non-root user; nothing else.
 FROM ${PYTHON_IMAGE}
 # /bundle: the dashboards' bundle (mode 600), written by compose's `dashboards` service as the
-# Superset image's user (SUPERSET_UID, group 0) so that only Superset's set-up can read it.
+# Superset image's user (SUPERSET_UID, group 0: group 0 may create files here) so that only
+# Superset's set-up can read it; others may traverse the folder, not read the file.
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/pipeline pipeline \
     && mkdir -p /data /bundle \
     && chown pipeline:pipeline /data \
     && chown pipeline:0 /bundle \
-    && chmod 0770 /bundle
+    && chmod 0775 /bundle
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \

@@ -119,11 +119,21 @@ def test_the_pipeline_image_compiles_its_bytecode_and_leaves_the_test_servers_ou
     assert "devstack" in (REPO / ".dockerignore").read_text().split()
 
 
-def test_the_bundle_is_written_by_the_superset_user_into_a_folder_only_it_and_root_group_may_write() -> None:
+def test_the_bundle_is_written_by_the_superset_user_into_a_folder_its_group_may_write_and_superset_traverse() -> None:
     dashboards = resolved({"SUPERSET_UID": "1234"})["services"]["dashboards"]
     assert dashboards["user"] == "1234:0"
-    assert "chown pipeline:0 /bundle" in (REPO / "Dockerfile").read_text() and "chmod 0770 /bundle" in (
-        REPO / "Dockerfile").read_text()
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "chown pipeline:0 /bundle" in dockerfile and "chmod 0775 /bundle" in dockerfile
+
+
+def test_the_readme_says_each_deployment_decision() -> None:
+    readme = (REPO / "README.md").read_text()
+    deployment = " ".join(readme.split("## Deployment: containers")[1].split("## Dashboards")[0].split())
+    for decision in ("docker compose --profile '*' down", "compose `secrets:`) are not read: a decision",
+                     "overwriting edits made to them in the UI", "password is set from `ADMIN_PASSWORD`",
+                     "### TLS to PostgreSQL", "`verify-full`", "### Alerts", "**Stopping**", "**Logs and memory**"):
+        assert decision in deployment, decision
+    assert "docker compose down " not in deployment
 
 
 @pytest.mark.parametrize("dockerfile", ["Dockerfile", "deploy/superset/Dockerfile"])
