@@ -16,19 +16,27 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && /opt/venv/bin/pip install --no-compile -r requirements.txt -c constraints.txt
 COPY README.md ./
 COPY common common
-COPY devstack devstack
 COPY provision provision
 COPY simulator simulator
 COPY processor processor
 COPY batch batch
 COPY serving serving
-RUN /opt/venv/bin/pip install --no-compile --no-deps -c constraints.txt .
+RUN /opt/venv/bin/pip install --no-compile --no-deps -c constraints.txt . \
+    && /opt/venv/bin/python -m compileall -q -j 0 /opt/venv/lib
+# Bytecode compiled here, once: the runtime user cannot write /opt/venv, so without it every start
+# and every healthcheck would compile every import again. devstack/ (the local Kafka and PostgreSQL
+# of the tests and the demo) is not installed: .dockerignore keeps it out of the build context.
 
 # Final stage: the slim base, the virtualenv, a non-root user; nothing else.
 FROM ${PYTHON_IMAGE}
+# /bundle: the dashboards' bundle (mode 600), written by compose's `dashboards` service as the
+# Superset image's user (SUPERSET_UID, group 0: group 0 may create files here) so that only
+# Superset's set-up can read it; others may traverse the folder, not read the file.
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/pipeline pipeline \
     && mkdir -p /data /bundle \
-    && chown pipeline:pipeline /data /bundle
+    && chown pipeline:pipeline /data \
+    && chown pipeline:0 /bundle \
+    && chmod 0775 /bundle
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \

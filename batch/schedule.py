@@ -21,6 +21,7 @@ from typing import Any
 from common.errors import DatabaseUnavailable, LakeError, LakeUnavailable
 
 from .hours import HOUR, floor_hour, label
+from .metrics import BatchMetrics, serve
 from .run import pending, run
 from .settings import BatchSettings
 
@@ -78,7 +79,8 @@ class Scheduler:
                 return
 
 
-def catch_up_until_stopped(settings: BatchSettings, stop: threading.Event) -> Callable[[datetime], list[datetime]]:
+def catch_up_until_stopped(settings: BatchSettings, stop: threading.Event,
+                           metrics: BatchMetrics | None = None) -> Callable[[datetime], list[datetime]]:
     """The real work: the pending hours, one at a time (a stop is honoured between two hours).
 
     A bad lake file fails its hour only (logged; tried again at the next wake, as its fingerprint
@@ -95,6 +97,8 @@ def catch_up_until_stopped(settings: BatchSettings, stop: threading.Event) -> Ca
                 raise  # the bucket is away: the scheduler waits and retries the whole catch-up
             except LakeError as e:
                 log.error("%s: failed: %s", label(hour), e)
+                if metrics is not None:
+                    metrics.hour_failed()
                 continue
             processed.append(hour)
         return processed
@@ -114,7 +118,9 @@ def run_schedule(settings: BatchSettings) -> None:
     signal.signal(signal.SIGINT, on_signal)
     log.info("Scheduler: catch-up now, then at every hour + %gs (lake %s)",
              settings.batch_grace_seconds, settings.lake().url)
+    metrics = BatchMetrics()
+    serve(metrics, settings.batch_metrics_port, settings.batch_metrics_host)
     Scheduler(grace=timedelta(seconds=settings.batch_grace_seconds), retry_max=settings.retry_max_seconds,
-              catch_up=catch_up_until_stopped(settings, stop), now=lambda: datetime.now(UTC),
+              catch_up=metrics.observed(catch_up_until_stopped(settings, stop, metrics)), now=lambda: datetime.now(UTC),
               sleep=stop.wait).run()
     log.info("Scheduler stopped")

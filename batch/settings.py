@@ -16,3 +16,6 @@ class BatchSettings(DatabaseSettings, LakeStorageSettings):
                     "the processor's LAKE_FLUSH_SECONDS so the hour's events are in the lake).")
     retry_max_seconds: float = Field(
         30.0, gt=0, description="With --schedule: longest pause between retries while PostgreSQL is unreachable.")
+    batch_metrics_host: str = Field("127.0.0.1", description="With --schedule: address of the /metrics server.")
+    batch_metrics_port: int = Field(
+        0, ge=0, le=65535, description="With --schedule: port of the Prometheus /metrics server (0: off).")

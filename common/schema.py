@@ -28,7 +28,7 @@ BATCH_RUNS_TABLE: Final = "batch_runs"
 # Login roles of the services (provision/migrations/0006_service_roles.sql grants each its tables).
 PROCESSOR_ROLE: Final = "pipeline_processor"
 BATCH_ROLE: Final = "pipeline_batch"
-READER_ROLE: Final = "pipeline_reader"  # dashboards: SELECT on the serving tables, no emails
+READER_ROLE: Final = "pipeline_reader"  # dashboards: serving tables; emails only of users over quota (user_quota_limit)
 
 # Metric types in the `type` column of bytes and bytes_hourly, keyed by the event field summed over.
 USER_TOTAL: Final = "user_total_bytes"

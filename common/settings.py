@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +25,24 @@ if TYPE_CHECKING:
     from .kafka import KafkaConfig
 
 _BROKER = re.compile(r"^[A-Za-z0-9_.\-\[\]:]+:\d{1,5}$")
+# The placeholders of examples and templates (`change-me`, `changeme`, `CHANGE_ME-postgres`...).
+_PLACEHOLDER = re.compile(r"^\s*change[-_ ]?me", re.IGNORECASE)
+MAKE_A_SECRET = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+def real_secret(value: SecretStr | None) -> SecretStr | None:
+    """A secret setting as given, or ``ValueError`` when it is empty or a ``change-me`` placeholder.
+
+    Unset (``None``) stays allowed where the setting is optional. The message never holds the value.
+    """
+    if value is None:
+        return None
+    text = value.get_secret_value()
+    if not text.strip():
+        raise ValueError(f"is empty: {MAKE_A_SECRET}")
+    if _PLACEHOLDER.match(text):
+        raise ValueError(f"is a placeholder (change-me...), known to anyone: {MAKE_A_SECRET}")
+    return value
 
 
 class ServiceSettings(BaseSettings):
@@ -58,6 +76,11 @@ class KafkaSettings(ServiceSettings):
     kafka_sasl_password: SecretStr | None = Field(None, description="SASL password.")
     kafka_ssl_ca_file: Path | None = Field(
         None, description="PEM file of the CA that signed the brokers' certificates (none: the system's CAs).")
+
+    @field_validator("kafka_sasl_password")
+    @classmethod
+    def _real_password(cls, value: SecretStr | None) -> SecretStr | None:
+        return real_secret(value)
 
     @field_validator("kafka_brokers")
     @classmethod
@@ -137,6 +160,9 @@ class DatabaseSettings(ServiceSettings):
     def _postgres_url(cls, value: SecretStr) -> SecretStr:
         if not re.match(r"^postgres(ql)?://", value.get_secret_value()):
             raise ValueError("must start with postgresql://")
+        password = urlsplit(value.get_secret_value()).password
+        if password is not None and _PLACEHOLDER.match(unquote(password)):
+            raise ValueError(f"its password is a placeholder (change-me...), known to anyone: {MAKE_A_SECRET}")
         return value
 
     @property
@@ -185,6 +211,11 @@ class LakeStorageSettings(LakeSettings):
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("aws_secret_access_key")
+    @classmethod
+    def _real_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        return real_secret(value)
 
     @field_validator("lake_url")
     @classmethod

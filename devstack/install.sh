@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to run the pipeline and its tests:
-# PostgreSQL server binaries, Java 17 and Maven (Debian packages, only when missing), a Python
+# PostgreSQL server binaries, Java 17, Maven and promtool (Debian packages, only when missing), a Python
 # virtualenv with the pinned packages (constraints.txt), the Kafka broker jars and the s3proxy jar
 # (Maven Central; the tests' S3 server).
 set -euo pipefail
@@ -12,6 +12,7 @@ need=()
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null || need+=(postgresql)
 command -v java >/dev/null || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need+=(maven)
+command -v promtool >/dev/null || need+=(prometheus)  # promtool: tests/deploy runs the alert rules' unit tests
 if [ ${#need[@]} -gt 0 ]; then
   echo "install: apt-get install ${need[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 from common.errors import DevStackError
 
 from .ports import port_open, wait_until
+from .tls import PemCertificate
 
 
 def server_bin_dir() -> Path:
@@ -38,14 +39,25 @@ host all postgres ::1/128 trust
 host all all 127.0.0.1/32 scram-sha-256
 host all all ::1/128 scram-sha-256
 """
+# With TLS: every TCP connection must use it (a plaintext one is refused), the rest as above.
+TLS_HBA = """local all all trust
+hostnossl all all 0.0.0.0/0 reject
+hostnossl all all ::/0 reject
+hostssl all postgres 127.0.0.1/32 trust
+hostssl all all 127.0.0.1/32 scram-sha-256
+"""
 
 
 @dataclass(frozen=True)
 class PostgresCluster:
-    """A cluster in ``data_dir`` on ``127.0.0.1:port``: superuser postgres trusted, other roles by SCRAM."""
+    """A cluster in ``data_dir`` on ``127.0.0.1:port``: superuser postgres trusted, other roles by SCRAM.
+
+    With ``tls``, the server presents that certificate and refuses every connection without TLS.
+    """
 
     data_dir: Path
     port: int
+    tls: PemCertificate | None = None
 
     @property
     def url(self) -> str:
@@ -77,14 +89,27 @@ class PostgresCluster:
                              "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
             if init.returncode != 0:
                 raise DevStackError(f"initdb failed: {init.stderr.strip()[-2000:]}")
-        (self.data_dir / "pg_hba.conf").write_text(HBA)
+        (self.data_dir / "pg_hba.conf").write_text(TLS_HBA if self.tls else HBA)
         options = (f"-p {self.port} -k {self.data_dir} -c listen_addresses=127.0.0.1 "
                    "-c max_connections=200 -c fsync=on -c shared_buffers=256MB")
+        if self.tls is not None:
+            options += " -c ssl=on" + self._install_tls(self.tls)
         started = self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.data_dir / "server.log"),
                             "-o", options, "-w", "-t", str(int(timeout)), "start")
         if started.returncode != 0 or not wait_until(lambda: port_open(self.port), timeout):
             log_tail = (self.data_dir / "server.log").read_text(errors="replace")[-2000:]
             raise DevStackError(f"PostgreSQL did not start on port {self.port}: {started.stderr.strip()}\n{log_tail}")
+
+    def _install_tls(self, tls: PemCertificate) -> str:
+        """Copy the certificate and key into the data folder, readable by the server only; its options."""
+        for source, name in ((tls.certificate, "server.crt"), (tls.key, "server.key")):
+            target = self.data_dir / name
+            shutil.copyfile(source, target)
+            target.chmod(0o600)
+            if os.geteuid() == 0:
+                pg = pwd.getpwnam("postgres")
+                os.chown(target, pg.pw_uid, pg.pw_gid)
+        return " -c ssl_cert_file=server.crt -c ssl_key_file=server.key"
 
     def running(self) -> bool:
         return (self.data_dir / "postmaster.pid").exists() and port_open(self.port)

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 
 from common import schema
-from common.settings import DatabaseSettings
+from common.settings import DatabaseSettings, real_secret
 
 from .users import SEED_USERS
 
@@ -28,7 +28,7 @@ class ProvisionSettings(DatabaseSettings):
     def _not_empty(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not value.get_secret_value():
             raise ValueError("must not be empty (leave it unset to keep the role's password)")
-        return value
+        return real_secret(value)
 
     @property
     def role_passwords(self) -> dict[str, SecretStr | None]:

@@ -7,10 +7,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 
-from common.settings import DatabaseSettings
+from common.settings import DatabaseSettings, real_secret
 
 from .superset.description import Ranges
 
@@ -30,6 +31,11 @@ class BundleSettings(DatabaseSettings):
         _DEFAULT.quota_hour, description="Default hour of the usage-against-quota bar chart (Superset syntax).")
     refresh_seconds: int = Field(60, ge=10, description="Auto-refresh period of the speed dashboard.")
 
+    @field_validator("reader_password")
+    @classmethod
+    def _real_reader_password(cls, value: SecretStr | None) -> SecretStr | None:
+        return real_secret(value)
+
 
 class SetupSettings(BundleSettings):
     """Where Superset lives and who administers it."""
@@ -45,6 +51,19 @@ class SetupSettings(BundleSettings):
     admin_password: SecretStr | None = Field(
         None, description="Superset administrator's password (required by setup).")
     admin_email: str = Field("admin@localhost", description="Superset administrator's email.")
+
+    @field_validator("superset_secret_key", "admin_password")
+    @classmethod
+    def _real_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        return real_secret(value)
+
+    @field_validator("superset_metadata_url")
+    @classmethod
+    def _real_metadata_password(cls, value: SecretStr | None) -> SecretStr | None:
+        password = urlsplit(value.get_secret_value()).password if value is not None else None
+        if password is not None:
+            real_secret(SecretStr(unquote(password)))
+        return value
 
     @field_validator("superset_venv", "superset_home")
     @classmethod

@@ -7,7 +7,9 @@ job and the report (as theirs) with known passwords and DEBUG logs, plus their f
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -88,3 +90,44 @@ def test_a_secret_setting_has_no_flag_so_it_cannot_reach_argv() -> None:
     done = run_module("batch", "--database-url", "postgresql://u:pw@h/db", "--hour", "2022-10-29T13")
     assert done.returncode == 2 and "unrecognized arguments: --database-url" in done.stderr
 
+
+
+SUPERSET_CONFIG = Path(__file__).parents[1] / "serving" / "superset" / "superset_config.py"
+SUPERSET_DB_SCRIPT = Path(__file__).parents[1] / "deploy" / "postgres" / "superset_db.py"
+SASL = {"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_SASL_USERNAME": "u"}
+UNREACHABLE = "postgresql://pipeline_batch@127.0.0.1:1/nowhere"
+# (what runs, the environment with one bad secret, the setting the one error line must name)
+REFUSED = [
+    (["-m", "provision"], {"DATABASE_URL": UNREACHABLE, "PROCESSOR_PASSWORD": "change-me-processor"}, "PROCESSOR_PASSWORD"),
+    (["-m", "provision"], {"DATABASE_URL": UNREACHABLE, "BATCH_PASSWORD": "CHANGEME"}, "BATCH_PASSWORD"),
+    (["-m", "batch", "--hour", "2022-10-29T13"], {"DATABASE_URL": "postgresql://b:change-me-batch@127.0.0.1:1/db"},
+     "DATABASE_URL"),
+    (["-m", "processor"], {**SASL, "KAFKA_SASL_PASSWORD": "change_me"}, "KAFKA_SASL_PASSWORD"),
+    (["-m", "simulator", "load", "--events", "1"], {**SASL, "KAFKA_SASL_PASSWORD": ""}, "KAFKA_SASL_PASSWORD"),
+    (["-m", "batch", "--hour", "2022-10-29T13"], {"LAKE_URL": "s3://lake/events", "AWS_SECRET_ACCESS_KEY": "change-me-s3"},
+     "AWS_SECRET_ACCESS_KEY"),
+    (["-m", "serving", "setup"], {"ADMIN_PASSWORD": "change-me-admin"}, "ADMIN_PASSWORD"),
+    (["-m", "serving", "setup"], {"ADMIN_PASSWORD": "x" * 40, "SUPERSET_SECRET_KEY": "change-me-to-a-long-random-string"},
+     "SUPERSET_SECRET_KEY"),
+    (["-m", "serving", "setup"], {"ADMIN_PASSWORD": "x" * 40, "SUPERSET_SECRET_KEY": " "}, "SUPERSET_SECRET_KEY"),
+    (["-m", "serving", "setup"], {"ADMIN_PASSWORD": "x" * 40,
+                                  "SUPERSET_METADATA_URL": "postgresql://superset:change-me-superset-db@h/superset"},
+     "SUPERSET_METADATA_URL"),
+    (["-m", "serving", "bundle", "--out", "/nonexistent/b.zip"], {"READER_PASSWORD": "change-me-reader"}, "READER_PASSWORD"),
+    ([str(SUPERSET_DB_SCRIPT)], {"DATABASE_URL": UNREACHABLE, "SUPERSET_DB_PASSWORD": "change-me-superset-db"},
+     "SUPERSET_DB_PASSWORD"),
+    ([str(SUPERSET_CONFIG)], {"SUPERSET_SECRET_KEY": "change-me-to-a-long-random-string"}, "SUPERSET_SECRET_KEY"),
+    ([str(SUPERSET_CONFIG)], {"SUPERSET_SECRET_KEY": ""}, "SUPERSET_SECRET_KEY"),
+]
+
+
+@pytest.mark.parametrize(("argv", "env", "setting"), REFUSED, ids=[f"{Path(a[-1]).name}-{s}" for a, _, s in REFUSED])
+def test_a_service_refuses_an_empty_or_change_me_secret_with_one_line_and_exit_2(
+        argv: list[str], env: dict[str, str], setting: str) -> None:
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "AWS_", "SUPERSET_", "ADMIN_"))}
+    done = subprocess.run([sys.executable, *argv], env={**kept, **env}, capture_output=True, text=True, timeout=120)
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert setting in lines[0] and ("placeholder" in lines[0] or "empty" in lines[0]), lines[0]
+    bad = next(v for k, v in env.items() if k == setting)
+    assert not bad.strip() or bad not in done.stdout + done.stderr

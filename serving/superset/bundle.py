@@ -7,6 +7,7 @@ The zip is deterministic (fixed order and dates) so the same description gives t
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,16 @@ def files(bundle: Bundle) -> dict[str, str]:
 
 
 def write_zip(contents: dict[str, str], out: Path) -> Path:
-    """Write the bundle under one root folder, as Superset's importer expects."""
+    """Write the bundle under one root folder, as Superset's importer expects.
+
+    Mode 600 from its creation (it holds the reader's password in the connection URI): no moment
+    where another user could open it, and an older, more open file is narrowed first.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+    if out.exists():
+        out.chmod(0o600)
+    with os.fdopen(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as raw, \
+            zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(contents):
             info = zipfile.ZipInfo(f"{ROOT}/{path}", date_time=(2022, 10, 29, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED

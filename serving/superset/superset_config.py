@@ -5,8 +5,16 @@ secret is written to disk here.
 """
 
 import os
+import re
+import sys
 
-SECRET_KEY = os.environ["SUPERSET_SECRET_KEY"]
+SECRET_KEY = os.environ.get("SUPERSET_SECRET_KEY", "")
+# The same refusal as the pipeline's settings (common/settings.py): an empty key, or a template's
+# `change-me...`, would let anyone who reaches the server forge a session cookie.
+if not SECRET_KEY.strip() or re.match(r"^\s*change[-_ ]?me", SECRET_KEY, re.IGNORECASE):
+    sys.stderr.write("SUPERSET_SECRET_KEY is empty or a placeholder (change-me...): make one with: "
+                     "python -c 'import secrets; print(secrets.token_urlsafe(32))'\n")
+    sys.exit(2)
 SQLALCHEMY_DATABASE_URI = os.environ["SUPERSET_METADATA_URL"]
 # Timestamps in the pipeline's tables are naive UTC; the dashboards show them as they are.
 DEFAULT_TIMEZONE = "UTC"

@@ -9,8 +9,10 @@ of the test's own, and the metrics server a free loopback port.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
+import stat
 import subprocess
 import zipfile
 from datetime import datetime
@@ -28,6 +30,7 @@ from common.lake import hour_dir
 from common.schema import LAKE_SUBDIR
 from common.settings import ServiceSettings
 from devstack.ports import free_port, wait_until
+from devstack.postgres import PostgresCluster
 from processor.settings import ProcessorSettings
 from provision.settings import ProvisionSettings
 from serving.settings import BundleSettings
@@ -135,6 +138,7 @@ def test_the_services_of_compose_run_natively_end_to_end(native: Native, databas
 
     bundle = native.run("dashboards")
     assert bundle.returncode == 0, bundle.stderr
+    assert stat.S_IMODE((tmp_path / "volumes" / "superset-bundle" / "dashboards.zip").stat().st_mode) == 0o600
     with zipfile.ZipFile(tmp_path / "volumes" / "superset-bundle" / "dashboards.zip") as zf:
         database = next(zf.read(n).decode() for n in zf.namelist() if "/databases/" in n)
     assert f"pipeline_reader:{ROLE_PASSWORDS[schema.READER_ROLE]}@127.0.0.1" in database
@@ -214,8 +218,43 @@ def test_the_superset_set_up_of_compose_runs_natively_into_its_own_postgres_data
 
 
 def test_every_variable_compose_gives_superset_is_read_by_our_config_or_set_up_script() -> None:
-    readers = "".join((REPO / path).read_text() for path in (
-        "serving/superset/superset_config.py", "deploy/superset/init.sh", "deploy/postgres/superset-db.sql"))
-    for name in ("superset-db", "superset-init", "superset"):
+    readers = "".join((REPO / path).read_text() for path in ("serving/superset/superset_config.py",
+                                                             "deploy/superset/init.sh"))
+    for name in ("superset-init", "superset"):
         for key in resolved()["services"][name]["environment"]:
-            assert key.startswith("PG") or key in readers, (name, key)  # PG*: psql's own
+            assert key in readers, (name, key)
+    fields = {f.upper() for f in superset_db_script().SupersetDatabaseSettings.model_fields}
+    assert set(resolved()["services"]["superset-db"]["environment"]) <= fields
+
+
+def superset_db_script() -> Any:
+    """deploy/postgres/superset_db.py as a module (compose runs it as a script in the pipeline's image)."""
+    spec = importlib.util.spec_from_file_location("superset_db", REPO / "deploy" / "postgres" / "superset_db.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_superset_db_sends_a_scram_verifier_never_the_password_and_the_role_logs_in(
+        native: Native, database_url: str, postgres: tuple[str, PostgresCluster | None]) -> None:
+    cluster = postgres[1]
+    if cluster is None:
+        pytest.skip("PostgreSQL is external (DATABASE_URL): the test cannot read its statement log")
+    password = native.env("superset-db")["SUPERSET_DB_PASSWORD"]
+    log = cluster.data_dir / "server.log"
+    before = log.stat().st_size
+    logged = {**native.env("superset-db")}
+    logged["DATABASE_URL"] += "?options=-c%20log_statement%3Dall"  # the owner may log its own statements
+    for _ in range(2):  # create, then update: safe to repeat
+        done = subprocess.run(native.argv("superset-db"), env={**os.environ, **logged}, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    with log.open("rb") as f:
+        f.seek(before)
+        statements = f.read().decode(errors="replace")
+    assert statements.count("PASSWORD 'SCRAM-SHA-256$4096:") == 2 and password not in statements
+    assert password not in done.stdout + done.stderr
+    server = urlsplit(database_url)
+    as_superset = f"postgresql://superset:{password}@{server.hostname}:{server.port}/superset"
+    assert query(as_superset, "SELECT current_user") == [("superset",)]
