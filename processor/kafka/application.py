@@ -159,3 +159,10 @@ def run_application(app: Application) -> None:
         if not isinstance(e, CheckpointConsumerCommitError) and e.code != KafkaError._MAX_POLL_EXCEEDED:
             raise
         raise ReplayRequired(f"this processor left its consumer group ({e.description}); rejoining") from e
+    except SystemError as e:
+        # confluent-kafka can lose the exception a rebalance callback raised (seen when PostgreSQL went
+        # away during an assignment): poll then "returned NULL without setting an exception". Whatever
+        # was lost, a rebuilt application resumes from PostgreSQL's offsets, so rebuilding is safe.
+        if "without setting an exception" not in str(e):
+            raise
+        raise ReplayRequired(f"the Kafka client lost an error raised during a rebalance ({e}); rebuilding") from e

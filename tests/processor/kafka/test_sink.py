@@ -9,6 +9,7 @@ import pytest
 
 from common.errors import DatabaseUnavailable, ReplayRequired
 from processor.checkpoint import CheckpointApplier
+from processor.kafka.application import run_application
 from processor.kafka.sink import SpeedLayerSink
 from processor.metrics import Metrics
 from processor.records import Checkpoint, OffsetsOutOfOrder, PartitionBatch, TopicPartition
@@ -156,3 +157,24 @@ def test_the_applier_refuses_a_checkpoint_whose_offsets_are_not_strictly_ascendi
     unsorted = PartitionBatch([b"{}", b"{}", b"{}"], [1602, 0, 1])  # built around ``append``'s own check
     with pytest.raises(OffsetsOutOfOrder, match=r"devices\[0\].*not strictly ascending"):
         applier.apply({T0: unsorted})
+
+
+class _LostCallbackError:
+    """An application whose Kafka client lost the exception a rebalance callback raised."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def run(self) -> None:
+        raise SystemError(self.message)
+
+
+def test_an_error_the_kafka_client_lost_in_a_rebalance_callback_rebuilds_the_application() -> None:
+    lost = "<method 'poll' of 'cimpl.Consumer' objects> returned NULL without setting an exception"
+    with pytest.raises(ReplayRequired, match="rebuilding"):
+        run_application(_LostCallbackError(lost))  # type: ignore[arg-type]
+
+
+def test_any_other_system_error_is_not_taken_for_one() -> None:
+    with pytest.raises(SystemError, match="something else"):
+        run_application(_LostCallbackError("something else"))  # type: ignore[arg-type]
