@@ -77,11 +77,13 @@ def _chunked_like(column: pa.ChunkedArray, lengths: list[int]) -> pa.ChunkedArra
     return pa.chunked_array(pieces, type=column.type)
 
 
-def _unified(table: pa.Table) -> pa.Table:
-    """The key columns dictionary-encoded, each with one dictionary for all its chunks."""
+def unified(table: pa.Table) -> pa.Table:
+    """The key columns dictionary-encoded, each with one dictionary for all its chunks (and ``bytes``,
+    and ``timestamp`` if read)."""
     keys = [table.column(k) if pa.types.is_dictionary(table.schema.field(k).type)
             else table.column(k).dictionary_encode() for k in KEYS]
-    return pa.table([*keys, table.column("bytes")], names=[*KEYS, "bytes"]).unify_dictionaries()
+    rest = [c for c in ("bytes", "timestamp") if c in table.column_names]
+    return pa.table([*keys, *(table.column(c) for c in rest)], names=[*KEYS, *rest]).unify_dictionaries()
 
 
 def _named(sums: pl.DataFrame, code: pl.Expr, names: pl.Series) -> pl.DataFrame:
@@ -116,7 +118,11 @@ def _id_sums(ids: pl.Series, sizes: pl.Series) -> pl.LazyFrame:
 
 def batch_sums(batch: pa.Table | pa.RecordBatch) -> list[pl.DataFrame]:
     """One batch of events (id, antenna_id, bytes, app) -> per key, (id = key, value, events)."""
-    table = _unified(pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch)
+    return unified_sums(unified(pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch))
+
+
+def unified_sums(table: pa.Table) -> list[pl.DataFrame]:
+    """``batch_sums`` of a batch already ``unified``."""
     if table.num_rows == 0:
         return [SUMS_SCHEMA.to_frame() for _ in KEYS]
     lengths = [len(chunk) for chunk in table.column(KEYS[0]).chunks]
@@ -162,7 +168,11 @@ class KeySums:
         self._pending = 0
 
     def add(self, batch: pa.Table | pa.RecordBatch) -> None:
-        for parts, sums in zip(self._parts, batch_sums(batch), strict=True):
+        self.add_sums(batch_sums(batch))
+
+    def add_sums(self, batch: list[pl.DataFrame]) -> None:
+        """Take in the sums of one batch (``unified_sums``)."""
+        for parts, sums in zip(self._parts, batch, strict=True):
             parts.append(sums)
             self._pending += sums.height
         if self._pending > _COMPACT_ROWS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from common.lake import DEFAULT_MAX_EVENT_BYTES
 from common.settings import DatabaseSettings, LakeStorageSettings
 
 
@@ -16,3 +17,7 @@ class BatchSettings(DatabaseSettings, LakeStorageSettings):
                     "the processor's LAKE_FLUSH_SECONDS so the hour's events are in the lake).")
     retry_max_seconds: float = Field(
         30.0, gt=0, description="With --schedule: longest pause between retries while PostgreSQL is unreachable.")
+    max_event_bytes: int = Field(
+        DEFAULT_MAX_EVENT_BYTES, ge=0, le=2**63 - 1,
+        description="Largest `bytes` of an event (the processor's MAX_EVENT_BYTES: keep them equal); "
+                    "a lake row above it fails its hour.")
