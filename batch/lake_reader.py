@@ -24,9 +24,8 @@ from common.lake import DEFAULT_MAX_EVENT_BYTES, hour_prefix, is_hidden
 from common.lake_store import LakeObject, LakeStore
 
 from .hours import label
-from .key_sums import KEYS, KeySums, unified, unified_sums
+from .key_sums import KEYS, BadRow, KeySums
 from .lake_check import COLUMNS, check_file, time_bounds
-from .row_check import rows_problem
 
 # One reader thread per core: pyarrow's decoding and Polars' group-bys release the GIL. Both readers'
 # group-bys run on Polars' own thread pool (limiting it to one thread was 40 % slower: BENCHMARKS.md).
@@ -97,14 +96,14 @@ def batches(filesystem: pafs.FileSystem, file: LakeObject, rows: int = BATCH_ROW
 
 
 def _read(filesystem: pafs.FileSystem, hour: datetime, max_event_bytes: int, files: list[LakeObject]) -> KeySums:
-    sums = KeySums()
+    sums = KeySums(max_event_bytes, hour)
     for file in files:
         for first, batch in batches(filesystem, file):
-            table = unified(batch)
-            if (problem := rows_problem(table, hour, max_event_bytes)) is not None:
-                raise LakeError(f"wrong Parquet file {file.uri}: row {first + problem[0]}: {problem[1]} "
-                                "(breaks the input contract)")
-            sums.add_sums(unified_sums(table))
+            try:
+                sums.add(batch)
+            except BadRow as e:
+                raise LakeError(f"wrong Parquet file {file.uri}: row {first + e.row}: {e.rule} "
+                                "(breaks the input contract)") from e
     return sums
 
 

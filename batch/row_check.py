@@ -1,14 +1,11 @@
-"""The input contract on rows read from the lake (the pure core of item "foreign files").
+"""The input contract on rows read from the lake: the rules, as pure functions on a row group's arrays.
 
 The speed layer writes only events that passed the input contract (RELIABILITY.md), but a lake is
-a folder or a bucket: anyone can add a file. Every batch the job reads is checked against the same
-rules before it is summed: ``id``, ``antenna_id`` and ``app`` valid UTF-8 of 1 to ``MAX_TEXT``
-code points without U+0000; ``bytes`` in ``[0, max_event_bytes]``; no nulls; ``timestamp`` (when
-the file's statistics cannot vouch for it) inside the hour and in ``[0, MAX_EPOCH)``.
-
-Keys are checked on their dictionaries (one string per distinct value, never one per row); only a
-dictionary entry that breaks a rule costs a look at the rows, to tell whether a row uses it and
-which one comes first.
+a folder or a bucket: anyone can add a file. ``batch/key_sums.py`` checks every row group it sums
+with these: ``id``, ``antenna_id`` and ``app`` valid UTF-8 of 1 to ``MAX_TEXT`` code points without
+U+0000 (checked once per distinct string, on the dictionaries; a bad string fails only if a row
+uses it); ``bytes`` in ``[0, max_event_bytes]``; no nulls; ``timestamp`` (read only where the file's
+statistics do not bound it) inside the hour and in ``[0, MAX_EPOCH)``.
 """
 
 from __future__ import annotations
@@ -23,9 +20,8 @@ from common.lake import MAX_EPOCH, MAX_TEXT
 
 from .hours import HOUR, label
 
-KEYS = ("id", "antenna_id", "app")
 _PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
-Problem = tuple[int, str]  # (row of the table, rule it breaks)
+Problem = tuple[int, str]  # (row of the array, rule it breaks)
 
 
 def time_range(hour: datetime, unit: str) -> tuple[int, int]:
@@ -34,7 +30,8 @@ def time_range(hour: datetime, unit: str) -> tuple[int, int]:
     return max(start, 0) * _PER_SECOND[unit], min(start + int(HOUR.total_seconds()), MAX_EPOCH) * _PER_SECOND[unit]
 
 
-def _entry_problem(value: bytes) -> str | None:
+def entry_rule(value: bytes) -> str | None:
+    """The rule one key string breaks, or None."""
     try:
         text = value.decode()
     except UnicodeDecodeError:
@@ -46,73 +43,34 @@ def _entry_problem(value: bytes) -> str | None:
     return f"has {len(text)} characters, more than {MAX_TEXT}" if len(text) > MAX_TEXT else None
 
 
-def _bad_entries(dictionary: pa.Array) -> np.ndarray:
-    """Positions of the dictionary's strings that break a rule (usually none: one vectorised pass)."""
+def bad_entries(dictionary: pa.Array) -> np.ndarray:
+    """Positions of the strings that break a rule (one vectorised pass; usually none)."""
     try:
         dictionary.validate(full=True)  # UTF-8 of every string
     except pa.ArrowInvalid:
-        return np.arange(len(dictionary))  # told apart one by one below
+        return np.array([i for i in range(len(dictionary))
+                         if entry_rule(dictionary[i].as_buffer().to_pybytes()) is not None], dtype=np.int64)
     lengths = pc.utf8_length(dictionary)
-    bad = pc.or_(pc.or_(pc.less(lengths, 1), pc.greater(lengths, MAX_TEXT)),
-                 pc.match_substring(dictionary, "\0"))
+    bad = pc.or_(pc.or_(pc.less(lengths, 1), pc.greater(lengths, MAX_TEXT)), pc.match_substring(dictionary, "\0"))
     return np.flatnonzero(bad.to_numpy(zero_copy_only=False))
 
 
-def _key_problem(name: str, column: pa.ChunkedArray) -> Problem | None:
-    if not column.num_chunks:
-        return None
-    dictionary = column.chunk(0).dictionary
-    bad = _bad_entries(dictionary)
-    if not bad.size:
-        return None
-    offset = 0
-    for chunk in column.chunks:  # the first row using a bad entry (an unused entry is no one's event)
-        hits = np.flatnonzero(np.isin(chunk.indices.to_numpy(zero_copy_only=False), bad))
-        for hit in hits:
-            value = dictionary[int(chunk.indices[int(hit)].as_py())].as_buffer()
-            if (rule := _entry_problem(value.to_pybytes())) is not None:
-                return offset + int(hit), f"{name} {rule}"
-        offset += len(chunk)
+def bytes_problem(sizes: np.ndarray, low: int, high: int, max_event_bytes: int) -> Problem | None:
+    """A ``bytes`` below 0 or above ``max_event_bytes`` (``low``/``high``: the array's min and max)."""
+    if low < 0:
+        row = int(np.flatnonzero(sizes < 0)[0])
+        return row, f"bytes {sizes[row]} is negative"
+    if high > max_event_bytes:
+        row = int(np.flatnonzero(sizes > max_event_bytes)[0])
+        return row, f"bytes {sizes[row]} is more than MAX_EVENT_BYTES ({max_event_bytes})"
     return None
 
 
-def _first(column: pa.ChunkedArray, mask: pa.ChunkedArray) -> int:
-    return int(np.flatnonzero(mask.to_numpy())[0]) if len(column) else 0
-
-
-def _bytes_problem(sizes: pa.ChunkedArray, max_event_bytes: int) -> Problem | None:
-    low, high = pc.min_max(sizes).values()
-    if low.as_py() is not None and low.as_py() < 0:
-        row = _first(sizes, pc.less(sizes, 0))
-        return row, f"bytes {sizes[row].as_py()} is negative"
-    if high.as_py() is not None and high.as_py() > max_event_bytes:
-        row = _first(sizes, pc.greater(sizes, max_event_bytes))
-        return row, f"bytes {sizes[row].as_py()} is more than MAX_EVENT_BYTES ({max_event_bytes})"
-    return None
-
-
-def _time_problem(times: pa.ChunkedArray, hour: datetime) -> Problem | None:
+def time_problem(times: pa.Array, hour: datetime) -> Problem | None:
+    """A timestamp outside ``hour`` (or the contract's range)."""
     low, high = time_range(hour, times.type.unit)
-    raw = times.cast(pa.int64())
-    first, last = (v.as_py() for v in pc.min_max(raw).values())
-    if first is None or (first >= low and last < high):
+    raw = times.view(pa.int64()).to_numpy(zero_copy_only=False)
+    if not raw.size or (raw.min() >= low and raw.max() < high):
         return None
-    row = _first(raw, pc.or_(pc.less(raw, low), pc.greater_equal(raw, high)))
-    return row, f"timestamp {times[row].as_py()} is outside hour {label(hour)}"
-
-
-def rows_problem(table: pa.Table, hour: datetime, max_event_bytes: int) -> Problem | None:
-    """The first rule a row of ``table`` breaks, with the row, or None.
-
-    ``table`` has the key columns dictionary-encoded with one dictionary per column (as the reader
-    unifies them) and ``bytes``; ``timestamp`` too when the file's statistics do not bound it.
-    """
-    for name in table.column_names:
-        if (nulls := table.column(name).null_count) > 0:
-            return _first(table.column(name), table.column(name).is_null()), f"column {name} has {nulls} null(s)"
-    for name in KEYS:
-        if (problem := _key_problem(name, table.column(name))) is not None:
-            return problem
-    if (problem := _bytes_problem(table.column("bytes"), max_event_bytes)) is not None:
-        return problem
-    return _time_problem(table.column("timestamp"), hour) if "timestamp" in table.column_names else None
+    row = int(np.flatnonzero((raw < low) | (raw >= high))[0])
+    return row, f"timestamp {times[row]} is outside hour {label(hour)}"
