@@ -56,8 +56,8 @@ def batch_hours(url: str) -> dict[str, dict[str, int]]:
     with psycopg.connect(url) as conn:
         kinds = conn.execute("SELECT to_char(timestamp, 'YYYY-MM-DD\"T\"HH24'), type, count(*) FROM bytes_hourly "
                              "GROUP BY 1, 2").fetchall()
-        over: dict[str, int] = dict(conn.execute("SELECT to_char(timestamp, 'YYYY-MM-DD\"T\"HH24'), count(*) FROM user_quota_limit "
-                                 "GROUP BY 1").fetchall())
+        over: dict[str, int] = dict(conn.execute(
+            "SELECT to_char(timestamp, 'YYYY-MM-DD\"T\"HH24'), count(*) FROM user_quota_limit GROUP BY 1").fetchall())
         ledger = conn.execute("SELECT to_char(hour, 'YYYY-MM-DD\"T\"HH24'), unknown_user_events, batch_bytes "
                               "FROM batch_runs").fetchall()
     out: dict[str, dict[str, Any]] = {}
