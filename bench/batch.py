@@ -181,6 +181,8 @@ def main() -> None:
                    help="plain: time order only, as the speed layer writes; "
                         "grouped: each row group's rows grouped by id (the writer change not kept)")
     p.add_argument("--s3", action="store_true", help="also time the batch job reading the hour from a bucket")
+    p.add_argument("--before", metavar="CHECKOUT", help="also time the batch job of the code in this folder "
+                   "(an export of an earlier commit), alternating, on the same hours; it must write the same rows")
     p.add_argument("--range-hours", type=int, default=0,
                    help="a backfill instead: --events spread over this many hours, one `--from/--to` run of "
                         "the batch job against DuckDB computing the same hours")
@@ -211,6 +213,8 @@ def main() -> None:
         batch_cmd = [sys.executable, "-m", "batch", "--hour", HOUR.strftime("%Y-%m-%dT%H")]
         duck_cmd = [sys.executable, "-c", DUCKDB, json.dumps([str(f) for f in files]), str(work / "users.csv")]
         commands = [("batch", batch_cmd, env), ("duckdb", duck_cmd, env)]
+        if args.before:
+            commands.append(("batch before", before_command(args.before, batch_cmd), env))
         if args.s3:
             s3, _ = stack.enter_context(s3_service())
             bucket = create_bucket(s3)
@@ -241,12 +245,23 @@ def main() -> None:
     print(f"median cpu_s: batch {statistics.median(r[1] for r in runs['batch']):.2f}, "
           f"duckdb {statistics.median(r[1] for r in runs['duckdb']):.2f}; "
           f"duckdb peak rss {max(r[2] for r in runs['duckdb'])} MB")
+    if args.before:
+        pairs = [b[0] / a[0] for a, b in zip(runs["batch"], runs["batch before"], strict=True)]
+        print(f"before ({args.before}): batch_before_s={statistics.median(r[0] for r in runs['batch before']):.2f} "
+              f"before_over_after={statistics.median(pairs):.2f} (median of the run-by-run ratios); cpu_s "
+              f"{statistics.median(r[1] for r in runs['batch before']):.2f}")
     print(f"batch: events={args.events} batch_s={batch_s:.2f} duckdb_s={duck_s:.2f} "
           f"vs_duckdb={duck_s / batch_s:.2f} rss_mb={max(r[2] for r in runs['batch'])}")
     if args.s3:
         s3_s = statistics.median(r[0] for r in runs["batch_s3"])
         print(f"batch from a bucket: events={args.events} batch_s3_s={s3_s:.2f} batch_s={batch_s:.2f} "
               f"local_vs_s3={batch_s / s3_s:.2f} rss_mb={max(r[2] for r in runs['batch_s3'])}")
+
+
+def before_command(checkout: str, batch_cmd: list[str]) -> list[str]:
+    """``python -m batch ...`` on the code of another checkout (its packages first on the path)."""
+    return [sys.executable, "-c", f"import runpy, sys; sys.path.insert(0, {checkout!r}); "
+            "runpy.run_module('batch', run_name='__main__', alter_sys=True)", *batch_cmd[3:]]
 
 
 def range_main(args: argparse.Namespace) -> None:
@@ -271,18 +286,21 @@ def range_main(args: argparse.Namespace) -> None:
         provision_with_roles(url, work / "users.csv")
         env = {"DATABASE_URL": service_url(url, schema.BATCH_ROLE), "DATA_DIR": str(work / "data"), "LOG_LEVEL": "INFO"}
         end = hours[-1] + timedelta(hours=1)
-        commands = [("batch", [sys.executable, "-m", "batch", "--from", hours[0].strftime("%Y-%m-%dT%H"),
-                               "--to", end.strftime("%Y-%m-%dT%H")])]
+        batch_cmd = [sys.executable, "-m", "batch", "--from", hours[0].strftime("%Y-%m-%dT%H"),
+                     "--to", end.strftime("%Y-%m-%dT%H")]
+        commands = [("batch", batch_cmd, env)]
+        if args.before:
+            commands.append(("batch before", before_command(args.before, batch_cmd), env))
         commands += [(f"duckdb {mode}", [sys.executable, "-c", DUCKDB_RANGE, json.dumps(files), str(work / "users.csv"),
-                                         mode]) for mode in ("per-hour", "one-query")]
-        runs: dict[str, list[tuple[float, float, int]]] = {label: [] for label, _ in commands}
+                                         mode], env) for mode in ("per-hour", "one-query")]
+        runs: dict[str, list[tuple[float, float, int]]] = {label: [] for label, _, _ in commands}
         answers: dict[str, str] = {}
         exact = True
         for i in range(args.repeat):
-            for label, cmd in commands[:: 1 if i % 2 == 0 else -1]:
-                wall, cpu, rss, out = timed(cmd, env, label, Limits(args.idle_timeout, args.deadline))
+            for label, cmd, cmd_env in commands[:: 1 if i % 2 == 0 else -1]:
+                wall, cpu, rss, out = timed(cmd, cmd_env, label, Limits(args.idle_timeout, args.deadline))
                 runs[label].append((wall, cpu, rss))
-                if label == "batch":
+                if label.startswith("batch"):
                     exact = exact and len(batch_hours(url)) == len(hours)
                     answers.setdefault("batch", json.dumps(batch_hours(url), sort_keys=True))
                     exact = exact and answers["batch"] == json.dumps(batch_hours(url), sort_keys=True)
@@ -291,13 +309,17 @@ def range_main(args: argparse.Namespace) -> None:
                 print(f"run {i + 1} {label}: {wall:.2f}s wall, {cpu:.2f}s cpu, {rss} MB peak rss, "
                       f"load {os.getloadavg()[0]:.2f}", flush=True)
         ours = json.loads(answers["batch"])
-        exact = exact and all(same_hours(ours, answers[label]) for label in answers if label != "batch")
+        exact = exact and all(same_hours(ours, answers[label]) for label in answers if label.startswith("duckdb"))
     medians = {label: statistics.median(r[0] for r in rs) for label, rs in runs.items()}
-    duck_label = min((label for label in medians if label != "batch"), key=medians.__getitem__)
+    duck_label = min((label for label in medians if label.startswith("duckdb")), key=medians.__getitem__)
     for label, rs in runs.items():
         print(f"median {label}: {medians[label]:.2f}s wall, {statistics.median(r[1] for r in rs):.2f}s cpu, "
               f"{max(r[2] for r in rs)} MB peak rss")
     print(f"duckdb baseline: the faster, {duck_label}")
+    if args.before:
+        pairs = [b[0] / a[0] for a, b in zip(runs["batch"], runs["batch before"], strict=True)]
+        print(f"before ({args.before}): batch_before_s={medians['batch before']:.2f} "
+              f"before_over_after={statistics.median(pairs):.2f} (median of the run-by-run ratios)")
     print(f"batch_range: hours={len(hours)} events={args.events} batch_s={medians['batch']:.2f} "
           f"duckdb_s={medians[duck_label]:.2f} vs_duckdb={medians[duck_label] / medians['batch']:.2f} "
           f"rss_mb={max(r[2] for r in runs['batch'])} exact={'yes' if exact else 'no'}")
