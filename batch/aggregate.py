@@ -12,9 +12,10 @@ from datetime import datetime
 import polars as pl
 
 from common import schema
+from common.errors import LakeError
 
 from .hours import naive
-from .key_sums import KEYS
+from .key_sums import KEYS, MAX_BIGINT
 
 USERS_SCHEMA = pl.Schema({"id": pl.String(), "email": pl.String(), "quota": pl.Int64()})
 BYTES_HOURLY_SCHEMA = pl.Schema(
@@ -60,17 +61,26 @@ def unknown_user_events(user_totals: pl.DataFrame, users: pl.DataFrame) -> int:
     return int(unknown["events"].sum())
 
 
+def _bigint(total: int, what: str) -> int:
+    """``total`` if BIGINT holds it (the ledger's columns are BIGINT), else ``LakeError``: never a wrap."""
+    if total > MAX_BIGINT:
+        raise LakeError(f"the bytes of the hour per {what} pass {MAX_BIGINT} "
+                        "(the lake holds more than the ledger's BIGINT columns can record)")
+    return total
+
+
 def hour_totals(totals: list[pl.DataFrame], users: pl.DataFrame, hour: datetime) -> HourTotals:
     """Everything the hour writes and records, from its sums per key and ``users`` (id, email, quota)."""
     users = users.match_to_schema(USERS_SCHEMA)
     rows = bytes_hourly_rows(totals, hour)
-    by_type = {t: int(v) for t, v in rows.group_by("type").agg(pl.col("value").sum()).iter_rows()}
+    # Each row fits BIGINT; their sum per type may not: summed on 128 bits, then checked.
+    by_type = {t: _bigint(int(v), t) for t, v in rows.group_by("type").agg(pl.col("value").cast(pl.Int128).sum()).iter_rows()}
     return HourTotals(
         hour=hour,
         bytes_hourly=rows,
         quota_violations=quota_violations(totals[0], users, hour),
         events=int(totals[0]["events"].sum()),
-        total_bytes=int(totals[0]["value"].sum()),
+        total_bytes=_bigint(int(totals[0]["value"].cast(pl.Int128).sum()), schema.USER_TOTAL),
         unknown_user_events=unknown_user_events(totals[0], users),
         bytes_by_type={t: by_type.get(t, 0) for t in schema.METRIC_TYPES.values()},
     )

@@ -44,7 +44,8 @@ def lake_files_by_hour(store: LakeStore) -> dict[datetime, tuple[LakeObject, ...
     return {hour: visible(sorted(found[hour], key=lambda o: o.name)) for hour in sorted(found)}
 
 
-def pending_hours(store: LakeStore, processed: dict[datetime, str], before: datetime) -> list[datetime]:
-    """Hours before ``before`` with files whose fingerprint is not the one ``processed`` recorded."""
-    return [hour for hour, files in lake_files_by_hour(store).items()
-            if hour < before and files and processed.get(hour) != fingerprint(files)]
+def pending_hours(store: LakeStore, processed: dict[datetime, str], before: datetime) -> dict[datetime, str]:
+    """Hours before ``before`` with files whose fingerprint is not the one ``processed`` recorded,
+    oldest first, with their fingerprint now."""
+    found = {hour: fingerprint(files) for hour, files in lake_files_by_hour(store).items() if hour < before and files}
+    return {hour: now for hour, now in found.items() if processed.get(hour) != now}

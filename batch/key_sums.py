@@ -1,148 +1,194 @@
 """Sums of bytes per id, antenna_id and app, computed on dictionary codes (the pure core of the hour).
 
 A lake file stores each key column dictionary-encoded: per row group, a small dictionary of the
-distinct strings and one integer code per row. Grouping on those codes instead of the decoded
-strings is what makes the batch fast: no string is materialised or hashed per row. A batch of
-several row groups first gets one dictionary per key (pyarrow's ``unify_dictionaries``: the codes
-are translated, the strings are hashed once per dictionary entry, never per row), then one pass of
-Polars' streaming engine sums ``bytes`` per id code and per (antenna, app) code pair; antennas and
-apps are rolled up from the few thousand pairs. The partial sums are merged by key string, so the
-result is exact whatever the dictionaries, the row order or the batching.
+distinct strings and one integer code per row. Each row group is summed on its own codes with a
+direct-indexed sum (numpy's ``bincount``: an array slot per code, no hash table, no string per row),
+per id and per (antenna, app) code pair; antennas and apps are rolled up from the pairs. Only then
+are the few thousand sums mapped to the key strings (``pc.index_in`` of the row group's dictionary
+in the reader's own dictionary: one hash per distinct string) and added into the reader's running
+totals. The result is exact whatever the dictionaries, the row order or the batching.
 
-The speed layer writes rows in time order. Rows grouped by id (``bench/batch.py --layout grouped``)
-would make the id pass cheap: its runs of equal codes are summed without a hash table. Runs are
-looked for, never assumed; any row order gives the same sums.
+Exact, never wrapped: ``bincount`` adds in float64, exact below 2**53, so a row group whose largest
+``bytes`` times its rows could reach 2**53 is summed in 21-bit slices and recombined on Python
+integers; running totals are int64 while the sum of every row's largest possible value stays within
+BIGINT, and Python integers after. A total past BIGINT is a ``LakeError``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from common import schema
 from common.errors import LakeError
 
+from .row_check import bad_entries, bytes_problem, entry_rule, time_problem
+
 KEYS = tuple(schema.METRIC_TYPES)  # id, antenna_id, app: the fields summed over
 MAX_BIGINT = 2**63 - 1
 SUMS_SCHEMA = pl.Schema({"id": pl.String(), "value": pl.Int64(), "events": pl.Int64()})
-_COMPACT_ROWS = 2_000_000  # merge partial sums once this many rows are pending: bounded memory
-_MIN_RUN = 4  # rows per run of one id code, on average, for summing runs first
-_RUN_SAMPLE = 1 << 16  # rows whose runs decide it (counting the runs of a whole batch costs 3 ns per row)
 _MAX_PAIRS = 1 << 16  # antenna x app codes summed as one key up to this many combinations
-_SUMS = (pl.col("bytes").sum().alias("value"), pl.len().cast(pl.Int64).alias("events"))
 
 
-def _codes(column: pa.ChunkedArray) -> tuple[pl.Series, pl.Series]:
-    """Codes (one per row) and the strings they stand for, of a column whose chunks share a dictionary."""
-    indices = pa.chunked_array([chunk.indices for chunk in column.chunks], type=column.type.index_type)
-    return _series(indices), _series(pa.chunked_array([column.chunk(0).dictionary])).cast(pl.String)
+class BadRow(LakeError):
+    """A row that breaks the input contract: ``row`` counts from the start of the table given."""
+
+    def __init__(self, row: int, rule: str) -> None:
+        super().__init__(f"row {row}: {rule}")
+        self.row, self.rule = row, rule
 
 
-def _narrow(sums: pl.DataFrame, key: str) -> pl.DataFrame:
-    """Sums computed on 128 bits back to BIGINT, or ``LakeError``: a sum never wraps silently."""
-    if sums.height and sums["value"].max() > MAX_BIGINT:  # type: ignore[operator]
-        raise LakeError(f"a sum of bytes per {key} passes {MAX_BIGINT} "
-                        "(the lake holds events the speed layer would have refused)")
-    return sums.with_columns(pl.col("value").cast(pl.Int64))
+def _sums(chunks: list[np.ndarray], sizes: np.ndarray, n: int, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bytes (int64, or Python ints past BIGINT) and events per code in ``[0, n)``, of codes given in
+    chunks (together as long as ``sizes``); ``top`` bounds ``sizes``."""
+    events = np.zeros(n, dtype=np.int64)
+    wide = top * len(sizes) > MAX_BIGINT  # a partial sum could wrap: 31-bit slices, added on Python ints
+    slices = [np.zeros(n, dtype=np.int64) for _ in range(0, 64, 31) if wide or _ == 0]
+    offset = 0
+    for codes in chunks:
+        part = sizes[offset:offset + len(codes)]
+        events += np.bincount(codes, minlength=n)
+        if wide:
+            for value, shift in zip(slices, range(0, 64, 31), strict=True):
+                np.add.at(value, codes, (part >> shift) & ((1 << 31) - 1))
+        else:
+            np.add.at(slices[0], codes, part)
+        offset += len(codes)
+    if not wide:
+        return slices[0], events
+    total = np.zeros(n, dtype=object)
+    for value, shift in zip(slices, range(0, 64, 31), strict=True):
+        total += value.astype(object) * (1 << shift)
+    return total, events
 
 
-class _ArrowStream:
-    """A pyarrow column seen only through the Arrow PyCapsule stream interface."""
+class _Totals:
+    """One key's running totals in one reader: its strings, and bytes, events and contract flags per string."""
 
-    def __init__(self, column: pa.ChunkedArray) -> None:
-        self._column = column
+    def __init__(self) -> None:
+        self.names = pa.array([], pa.string())
+        self.value = np.zeros(0, dtype=np.int64)
+        self.events = np.zeros(0, dtype=np.int64)
+        self.bad: np.ndarray = np.zeros(0, dtype=bool)
 
-    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
-        return self._column.__arrow_c_stream__(requested_schema)
+    def codes(self, dictionary: pa.Array) -> np.ndarray:
+        """Where each string of ``dictionary`` sits in ``names`` (new strings appended, checked once)."""
+        dictionary = dictionary.cast(pa.string()) if dictionary.type != pa.string() else dictionary
+        found = pc.index_in(dictionary, value_set=self.names)
+        if found.null_count == 0:
+            return found.to_numpy()
+        new = found.is_null()
+        fresh = dictionary.filter(new)
+        start = len(self.names)
+        self.names = pa.concat_arrays([self.names, fresh])
+        grow = len(fresh)
+        self.value = np.concatenate([self.value, np.zeros(grow, dtype=self.value.dtype)])
+        self.events = np.concatenate([self.events, np.zeros(grow, dtype=np.int64)])
+        flags = np.zeros(grow, dtype=bool)
+        flags[bad_entries(fresh)] = True
+        self.bad = np.concatenate([self.bad, flags])
+        out = found.fill_null(0).to_numpy().copy()
+        out[new.to_numpy(zero_copy_only=False)] = np.arange(start, start + grow)
+        return out
+
+    def add(self, codes: np.ndarray, value: np.ndarray, events: np.ndarray) -> None:
+        if value.dtype == object and self.value.dtype != object:
+            self.value = self.value.astype(object)
+        np.add.at(self.value, codes, value)
+        np.add.at(self.events, codes, events)
+
+    def frame(self, key: str) -> pl.DataFrame:
+        used = self.events > 0  # a dictionary string no row used is no one's total
+        names = pl.Series(self.names.filter(pa.array(used))).cast(pl.String)
+        values = self.value[used]
+        if values.dtype == object:
+            if values.size and max(values) > MAX_BIGINT:
+                raise LakeError(f"a sum of bytes per {key} passes {MAX_BIGINT} "
+                                "(the lake holds events the speed layer would have refused)")
+            values = values.astype(np.int64)
+        return pl.DataFrame({"id": names, "value": values, "events": self.events[used]}, schema=SUMS_SCHEMA)
 
 
-def _series(column: pa.ChunkedArray) -> pl.Series:
-    """A Polars series over the same chunks, without a copy.
+class KeySums:
+    """Running sums per key of one reader; each row group is checked against the input contract
+    (``max_event_bytes``, and ``hour`` when timestamps are given) as it is summed."""
 
-    Passed as a plain Arrow stream: given a pyarrow object, Polars rechunks it and imports
-    ``pyarrow.compute`` (0.1 s of the job's start-up) to check dictionary types first.
-    """
-    return pl.Series(_ArrowStream(column))
+    def __init__(self, max_event_bytes: int = MAX_BIGINT, hour: datetime | None = None) -> None:
+        self._totals = [_Totals() for _ in KEYS]
+        self._bound = 0  # largest sum any total could have reached: int64 is safe while <= MAX_BIGINT
+        self._max_event_bytes, self._hour = max_event_bytes, hour
+        self._others: list[KeySums] = []
+
+    def add(self, batch: pa.Table | pa.RecordBatch) -> None:
+        """Sum one batch of events (id, antenna_id, bytes, app, maybe timestamp); ``BadRow`` if one breaks the contract."""
+        table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+        if not table.num_rows:
+            return
+        for name in table.column_names:
+            if (nulls := table.column(name).null_count) > 0:
+                row = int(np.flatnonzero(table.column(name).is_null().to_numpy())[0])
+                raise BadRow(row, f"column {name} has {nulls} null(s)")
+        table = _unified(table)
+        raw = table.column("bytes").to_numpy()
+        low, top = int(raw.min()), int(raw.max())
+        if (problem := bytes_problem(raw, low, top, self._max_event_bytes)) is not None:
+            raise BadRow(problem[0], problem[1])
+        if self._hour is not None and "timestamp" in table.column_names:
+            if (problem := time_problem(table.column("timestamp").combine_chunks(), self._hour)) is not None:
+                raise BadRow(problem[0], problem[1])
+        sizes = raw.astype(np.int64, copy=False)
+        self._bound += top * len(sizes)
+        columns = [table.column(k) for k in KEYS]
+        ids, antennas, apps = ([chunk.indices.to_numpy() for chunk in column.chunks] for column in columns)
+        nid, na, np_ = (len(column.chunk(0).dictionary) for column in columns)
+        by_id = _sums(ids, sizes, nid, top)
+        if na * np_ <= _MAX_PAIRS:
+            pair_v, pair_e = _sums([a * np_ + p for a, p in zip(antennas, apps, strict=True)], sizes, na * np_, top)
+            shape = (na, np_)
+            parts = [by_id, (pair_v.reshape(shape).sum(axis=1), pair_e.reshape(shape).sum(axis=1)),
+                     (pair_v.reshape(shape).sum(axis=0), pair_e.reshape(shape).sum(axis=0))]
+        else:
+            parts = [by_id, _sums(antennas, sizes, na, top), _sums(apps, sizes, np_, top)]
+        if self._bound > MAX_BIGINT:
+            parts = [(v.astype(object), e) for v, e in parts]
+        for key, totals, column, (value, events) in zip(KEYS, self._totals, columns, parts, strict=True):
+            dictionary = column.chunk(0).dictionary
+            codes = totals.codes(dictionary)
+            if totals.bad.size and (hit := totals.bad[codes] & (events > 0)).any():
+                bad_code = int(np.flatnonzero(hit)[0])
+                rows = np.concatenate([chunk.indices.to_numpy() for chunk in column.chunks])
+                raise BadRow(int(np.flatnonzero(rows == bad_code)[0]), _rule(key, dictionary[bad_code]))
+            totals.add(codes, value, events)
+
+    def extend(self, other: KeySums) -> None:
+        """Take in the sums of another reader (each reading thread keeps its own)."""
+        self._others.append(other)
+
+    def totals(self) -> list[pl.DataFrame]:
+        """Per key (id, antenna_id, app): one row per distinct value with its bytes and events."""
+        readers = [self, *self._others]
+        return [merge([r._totals[i].frame(key) for r in readers], key) for i, key in enumerate(KEYS)]
 
 
-def _chunked_like(column: pa.ChunkedArray, lengths: list[int]) -> pa.ChunkedArray:
-    """``column`` cut into chunks of ``lengths`` (zero copy), so Polars needs no rechunk to align it."""
-    whole = column.combine_chunks() if column.num_chunks > 1 else column.chunk(0)
-    pieces, offset = [], 0
-    for length in lengths:
-        pieces.append(whole.slice(offset, length))
-        offset += length
-    return pa.chunked_array(pieces, type=column.type)
+def _rule(key: str, value: pa.Scalar) -> str:
+    return f"{key} {entry_rule(value.as_buffer().to_pybytes())}"
 
 
 def _unified(table: pa.Table) -> pa.Table:
-    """The key columns dictionary-encoded, each with one dictionary for all its chunks."""
-    keys = [table.column(k) if pa.types.is_dictionary(table.schema.field(k).type)
-            else table.column(k).dictionary_encode() for k in KEYS]
-    return pa.table([*keys, table.column("bytes")], names=[*KEYS, "bytes"]).unify_dictionaries()
-
-
-def _named(sums: pl.DataFrame, code: pl.Expr, names: pl.Series) -> pl.DataFrame:
-    """Sums per code (several rows may share one) -> one row per key string."""
-    per_code = sums.group_by(code.alias("code")).agg(pl.col("value").sum(), pl.col("events").sum())
-    return per_code.select(names.gather(per_code["code"]).alias("id"), "value", "events")
-
-
-def _pair(apps_n: int) -> pl.Expr:
-    """The (antenna, app) code pair as one integer key (antenna * apps_n + app)."""
-    return (pl.col("antenna").cast(pl.Int64) * apps_n + pl.col("app")).alias("pair")
-
-
-def _in_runs(ids: pl.Series) -> bool:
-    """Whether the first rows' id codes come in runs of ``_MIN_RUN`` or more, on average."""
-    sample = ids.head(_RUN_SAMPLE)
-    return sample.len() >= _MIN_RUN * (int(sample.rle_id()[-1]) + 1) if sample.len() else False
-
-
-def _id_sums(ids: pl.Series, sizes: pl.Series) -> pl.LazyFrame:
-    """Sums per id code. Rows in runs of one code (rows grouped by id) are summed per run first:
-    the run numbers are sorted, so Polars needs no hash table for them, and the few runs left are
-    then summed per code. Any other order (the speed layer's time order) is summed per code
-    directly. The first rows decide; either way the sums are exact."""
-    rows = pl.DataFrame({"id": ids, "bytes": sizes})
-    if not _in_runs(ids):
-        return rows.lazy().group_by("id").agg(*_SUMS)
-    runs = ids.rle_id()
-    per_run = rows.with_columns(runs.set_sorted().alias("run")).lazy().group_by("run").agg(pl.col("id").first(), *_SUMS)
-    return per_run.group_by("id").agg(pl.col("value").sum(), pl.col("events").sum())
-
-
-def batch_sums(batch: pa.Table | pa.RecordBatch) -> list[pl.DataFrame]:
-    """One batch of events (id, antenna_id, bytes, app) -> per key, (id = key, value, events)."""
-    table = _unified(pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch)
-    if table.num_rows == 0:
-        return [SUMS_SCHEMA.to_frame() for _ in KEYS]
-    lengths = [len(chunk) for chunk in table.column(KEYS[0]).chunks]
-    if any([len(chunk) for chunk in table.column(k).chunks] != lengths for k in KEYS):
-        table = table.combine_chunks()
-        lengths = [table.num_rows]
-    (ids, id_names), (antennas, antenna_names), (apps, app_names) = (_codes(table.column(k)) for k in KEYS)
-    sizes = _series(_chunked_like(table.column("bytes"), lengths)).cast(pl.Int64)
-    # Polars wraps int64 sums: when the batch could pass BIGINT at all, sum on 128 bits and check.
-    wide = int(sizes.max()) * sizes.len() > MAX_BIGINT  # type: ignore[arg-type]
-    if wide:
-        sizes = sizes.cast(pl.Int128)
-    rows = pl.DataFrame({"antenna": antennas, "app": apps, "bytes": sizes}).lazy()
-    apps_n = max(len(app_names), 1)
-    if len(antenna_names) * apps_n <= _MAX_PAIRS:
-        by_id, by_pair = pl.collect_all([_id_sums(ids, sizes), rows.group_by(_pair(apps_n)).agg(*_SUMS)],
-                                        engine="streaming")
-        by_antenna = _named(by_pair, pl.col("pair") // apps_n, antenna_names)
-        by_app = _named(by_pair, pl.col("pair") % apps_n, app_names)
-        out = [_named(by_id, pl.col("id"), id_names), by_antenna, by_app]
-    else:
-        frames = pl.collect_all([_id_sums(ids, sizes), *(rows.group_by(k).agg(*_SUMS) for k in ("antenna", "app"))],
-                                engine="streaming")
-        out = [_named(f, pl.col(k), names)
-               for f, k, names in zip(frames, ("id", "antenna", "app"), (id_names, antenna_names, app_names), strict=True)]
-    return [_narrow(sums, key) for sums, key in zip(out, KEYS, strict=True)] if wide else out
+    """``table`` with each key column dictionary-encoded, one dictionary for all its chunks (pyarrow's
+    ``unify_dictionaries``: strings hashed once per dictionary entry, codes translated), ``bytes`` one chunk."""
+    columns = {name: table.column(name) for name in table.column_names}
+    for k in KEYS:
+        if not pa.types.is_dictionary(columns[k].type):
+            columns[k] = pc.dictionary_encode(columns[k])
+    if columns["bytes"].num_chunks != 1:
+        columns["bytes"] = pa.chunked_array([columns["bytes"].combine_chunks()])
+    return pa.table(columns).unify_dictionaries()
 
 
 def merge(parts: Iterable[pl.DataFrame], key: str = "key") -> pl.DataFrame:
@@ -151,33 +197,10 @@ def merge(parts: Iterable[pl.DataFrame], key: str = "key") -> pl.DataFrame:
     if not frames:
         return SUMS_SCHEMA.to_frame()
     merged = pl.concat(frames).group_by("id").agg(pl.col("value").cast(pl.Int128).sum(), pl.col("events").sum())
-    return _narrow(merged, key)
-
-
-class KeySums:
-    """Running sums per key over many batches, merged now and then so memory stays bounded."""
-
-    def __init__(self) -> None:
-        self._parts: list[list[pl.DataFrame]] = [[] for _ in KEYS]
-        self._pending = 0
-
-    def add(self, batch: pa.Table | pa.RecordBatch) -> None:
-        for parts, sums in zip(self._parts, batch_sums(batch), strict=True):
-            parts.append(sums)
-            self._pending += sums.height
-        if self._pending > _COMPACT_ROWS:
-            self._parts = [[merge(parts, key)] for key, parts in zip(KEYS, self._parts, strict=True)]
-            self._pending = sum(parts[0].height for parts in self._parts)
-
-    def extend(self, other: KeySums) -> None:
-        """Take in the partial sums of another accumulator (one per reading thread)."""
-        for mine, theirs in zip(self._parts, other._parts, strict=True):
-            mine.extend(theirs)
-        self._pending += other._pending
-
-    def totals(self) -> list[pl.DataFrame]:
-        """Per key (id, antenna_id, app): one row per distinct value with its bytes and events."""
-        return [merge(parts, key) for key, parts in zip(KEYS, self._parts, strict=True)]
+    if merged.height and merged["value"].max() > MAX_BIGINT:  # type: ignore[operator]
+        raise LakeError(f"a sum of bytes per {key} passes {MAX_BIGINT} "
+                        "(the lake holds events the speed layer would have refused)")
+    return merged.with_columns(pl.col("value").cast(pl.Int64))
 
 
 def key_sums(batches: Iterable[pa.Table | pa.RecordBatch]) -> list[pl.DataFrame]:

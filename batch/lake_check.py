@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 from common.errors import LakeError, one_line
 from common.lake_store import LakeObject
 
-from .hours import HOUR, label
+from .hours import label
+from .row_check import time_range
 
 COLUMNS = ("id", "antenna_id", "bytes", "app")
 _UTC = ("UTC", "+00:00", "Etc/UTC")
@@ -42,20 +43,33 @@ def schema_problem(schema: pa.Schema) -> str | None:
     return None
 
 
-def statistics_problem(meta: pq.FileMetaData, hour: datetime) -> str | None:
-    """Nulls, or events outside ``hour``, as far as the row-group statistics tell (usually fully)."""
+def time_bounds(meta: pq.FileMetaData, group: int) -> tuple[int, int] | None:
+    """The row group's smallest and largest timestamp as stored (integers), if its statistics say."""
+    row_group = meta.row_group(group)
+    for index in range(row_group.num_columns):
+        chunk = row_group.column(index)
+        if chunk.path_in_schema == "timestamp":
+            stats = chunk.statistics
+            if stats is not None and stats.has_min_max and isinstance(stats.min_raw, int):
+                return stats.min_raw, int(stats.max_raw)
+    return None
+
+
+def statistics_problem(meta: pq.FileMetaData, schema: pa.Schema, hour: datetime) -> str | None:
+    """Nulls, or events outside ``hour``, as far as the row-group statistics tell (usually fully:
+    what they do not bound, the reader checks in the rows, ``batch/row_check.py``)."""
+    low, high = time_range(hour, schema.field("timestamp").type.unit)
     for group in range(meta.num_row_groups):
         row_group = meta.row_group(group)
         for index in range(row_group.num_columns):
             chunk = row_group.column(index)
             name, stats = chunk.path_in_schema, chunk.statistics
-            if stats is None or name not in ("timestamp", *COLUMNS):
-                continue
-            if stats.has_null_count and stats.null_count:
+            if stats is not None and name in ("timestamp", *COLUMNS) and stats.has_null_count and stats.null_count:
                 return f"column {name} has {stats.null_count} null value(s)"
-            if name == "timestamp" and stats.has_min_max and isinstance(stats.min, datetime):
-                if stats.min < hour or stats.max >= hour + HOUR:
-                    return f"holds events from {stats.min} to {stats.max}, outside hour {label(hour)}"
+        bounds = time_bounds(meta, group)
+        if bounds is not None and (bounds[0] < low or bounds[1] >= high):
+            first, last = (pa.scalar(b, schema.field("timestamp").type).as_py() for b in bounds)
+            return f"holds events from {first} to {last}, outside hour {label(hour)}"
     return None
 
 
@@ -67,7 +81,7 @@ def check_file(filesystem: pafs.FileSystem, file: LakeObject, hour: datetime) ->
             schema, meta = parquet.schema_arrow, parquet.metadata
     except (OSError, pa.ArrowException) as e:
         raise LakeError(f"unreadable Parquet file {file.uri}: {one_line(e)}") from e
-    problem = schema_problem(schema) or statistics_problem(meta, hour)
+    problem = schema_problem(schema) or statistics_problem(meta, schema, hour)
     if problem:
         raise LakeError(f"wrong Parquet file {file.uri}: {problem}")
     return meta.num_rows

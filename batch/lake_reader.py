@@ -20,12 +20,12 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from common.errors import LakeError, one_line
-from common.lake import hour_prefix, is_hidden
+from common.lake import DEFAULT_MAX_EVENT_BYTES, hour_prefix, is_hidden
 from common.lake_store import LakeObject, LakeStore
 
 from .hours import label
-from .key_sums import KEYS, KeySums
-from .lake_check import COLUMNS, check_file
+from .key_sums import KEYS, BadRow, KeySums
+from .lake_check import COLUMNS, check_file, time_bounds
 
 # One reader thread per core: pyarrow's decoding and Polars' group-bys release the GIL. Both readers'
 # group-bys run on Polars' own thread pool (limiting it to one thread was 40 % slower: BENCHMARKS.md).
@@ -70,44 +70,55 @@ def check_hour(files: HourFiles) -> int:
     return sum(check_file(files.store.filesystem, f, files.hour) for f in files.files)
 
 
-def batches(filesystem: pafs.FileSystem, file: LakeObject, rows: int = BATCH_ROWS) -> Iterator[pa.Table]:
-    """The event columns of one file, several row groups (about ``rows`` rows) at a time.
+def batches(filesystem: pafs.FileSystem, file: LakeObject, rows: int = BATCH_ROWS) -> Iterator[tuple[int, pa.Table]]:
+    """The event columns of one file, several row groups (about ``rows`` rows) at a time, each with
+    the number of its first row in the file.
 
     ``read_dictionary`` keeps the file's own dictionary encoding: the strings of a row group are
     decoded once per distinct value, never once per row. From a bucket, each row group's column
-    chunks are fetched with coalesced ranged reads (``pre_buffer``).
+    chunks are fetched with coalesced ranged reads (``pre_buffer``). ``timestamp`` is read only for
+    row groups whose statistics do not bound it (``check_file`` checked those that do).
     """
     with filesystem.open_input_file(file.path) as source:
         parquet = pq.ParquetFile(source, read_dictionary=list(KEYS),
                                  pre_buffer=isinstance(filesystem, pafs.S3FileSystem))
+        meta = parquet.metadata
         groups: list[int] = []
-        pending = 0
+        pending = first = 0
         for group in range(parquet.num_row_groups):
             groups.append(group)
-            pending += parquet.metadata.row_group(group).num_rows
+            pending += meta.row_group(group).num_rows
             if pending >= rows or group == parquet.num_row_groups - 1:
-                yield parquet.read_row_groups(groups, columns=list(COLUMNS), use_threads=False)
-                groups, pending = [], 0
+                unbounded = any(time_bounds(meta, g) is None for g in groups)
+                columns = [*COLUMNS, "timestamp"] if unbounded else list(COLUMNS)
+                yield first, parquet.read_row_groups(groups, columns=columns, use_threads=False)
+                groups, first, pending = [], first + pending, 0
 
 
-def _read(filesystem: pafs.FileSystem, files: list[LakeObject]) -> KeySums:
-    sums = KeySums()
+def _read(filesystem: pafs.FileSystem, hour: datetime, max_event_bytes: int, files: list[LakeObject]) -> KeySums:
+    sums = KeySums(max_event_bytes, hour)
     for file in files:
-        for batch in batches(filesystem, file):
-            sums.add(batch)
+        for first, batch in batches(filesystem, file):
+            try:
+                sums.add(batch)
+            except BadRow as e:
+                raise LakeError(f"wrong Parquet file {file.uri}: row {first + e.row}: {e.rule} "
+                                "(breaks the input contract)") from e
     return sums
 
 
-def read_sums(files: HourFiles) -> list[pl.DataFrame]:
-    """Exact sums of bytes per id, antenna_id and app over the hour's files (bounded memory).
+def read_sums(files: HourFiles, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> list[pl.DataFrame]:
+    """Exact sums of bytes per id, antenna_id and app over the hour's files (bounded memory), every
+    row checked against the input contract first (``LakeError`` naming the file, row and rule).
 
     Files are shared between ``READERS`` threads (largest first, to balance them); each keeps
     its own running sums, merged at the end.
     """
     largest_first = sorted(files.files, key=lambda f: f.size, reverse=True)
     shares = [largest_first[i::READERS] for i in range(READERS)]
+    read = partial(_read, files.store.filesystem, files.hour, max_event_bytes)
     with ThreadPoolExecutor(READERS, thread_name_prefix="batch-read") as pool:
-        parts = list(pool.map(partial(_read, files.store.filesystem), [share for share in shares if share]))
+        parts = list(pool.map(read, [share for share in shares if share]))
     total = KeySums()
     for part in parts:
         total.extend(part)

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from common import schema
 from common.db import connect, server_label, warn_if_superuser
-from common.errors import LakeError
+from common.errors import DataRejected, LakeError
 from common.lake_store import LakeStore
 
 from . import ledger
@@ -35,7 +35,8 @@ from .store import database_errors, hour_lock, read_user_quotas, replace_hour, s
 log = logging.getLogger("batch")
 
 
-def process_hour(conn: psycopg.Connection[Any], lake: LakeStore, hour: datetime, users: pl.DataFrame) -> HourResult:
+def process_hour(conn: psycopg.Connection[Any], lake: LakeStore, hour: datetime, users: pl.DataFrame,
+                 max_event_bytes: int) -> HourResult:
     """Process one hour under its lock; an hour without files or events writes nothing."""
     with hour_lock(conn, hour):
         started = datetime.now(UTC)
@@ -43,7 +44,7 @@ def process_hour(conn: psycopg.Connection[Any], lake: LakeStore, hour: datetime,
         if not files.files or check_hour(files) == 0:
             return HourResult(hour, written=False, files=len(files.files))
         try:
-            totals = hour_totals(read_sums(files), users, hour)
+            totals = hour_totals(read_sums(files, max_event_bytes), users, hour)
         except (pl.exceptions.PolarsError, pa.ArrowException, OSError) as e:
             raise locate_failure(files, e) from e
         diff = differences(totals.bytes_by_type, speed_totals(conn, hour))
@@ -56,22 +57,27 @@ def process_hour(conn: psycopg.Connection[Any], lake: LakeStore, hour: datetime,
 
 
 def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
-    """Process ``hours`` in order; raise ``LakeError`` at the end if any hour failed."""
+    """Process ``hours`` in order; raise ``LakeError`` at the end if any hour failed.
+
+    A bad lake file or a value PostgreSQL refuses fails its hour only (one error line); an outage
+    ends the run (``DatabaseUnavailable``).
+    """
     results: list[HourResult] = []
     failed: dict[datetime, str] = {}
     started = time.monotonic()
     lake = settings.lake()
     lake.check()
-    with database_errors(server_label(settings.database_url)), \
-            connect(settings.database, autocommit=True) as conn:
+    where = server_label(settings.database_url)
+    with database_errors(where), connect(settings.database, autocommit=True) as conn:
         warn_if_superuser(conn, schema.BATCH_ROLE)
         users = read_user_quotas(conn)
         for number, hour in enumerate(hours, 1):
             prefix = progress(number, len(hours), time.monotonic() - started) if len(hours) > 1 else ""
             began = time.monotonic()
             try:
-                result = process_hour(conn, lake, hour, users)
-            except LakeError as e:
+                with database_errors(where):
+                    result = process_hour(conn, lake, hour, users, settings.max_event_bytes)
+            except (LakeError, DataRejected) as e:
                 if len(hours) == 1:
                     raise
                 failed[hour] = str(e)
@@ -88,8 +94,9 @@ def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
     return summary
 
 
-def pending(settings: BatchSettings, now: datetime) -> list[datetime]:
-    """Complete hours whose lake files changed since the ledger recorded them, oldest first."""
+def pending(settings: BatchSettings, now: datetime) -> dict[datetime, str]:
+    """Complete hours whose lake files changed since the ledger recorded them, oldest first, with
+    the fingerprint of their files now."""
     with database_errors(server_label(settings.database_url)), \
             connect(settings.database, autocommit=True) as conn:
         processed = ledger.fingerprints(conn)
@@ -100,6 +107,6 @@ def pending(settings: BatchSettings, now: datetime) -> list[datetime]:
 
 def catch_up_hours(settings: BatchSettings, now: datetime) -> list[datetime]:
     """``pending`` hours, with one log line saying how many."""
-    hours = pending(settings, now)
+    hours = list(pending(settings, now))
     log.info("Catch-up: %d hour(s) new or changed in %s since last processed", len(hours), settings.lake().url)
     return hours

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from common.errors import DatabaseUnavailable, LakeError, LakeUnavailable
+from common.errors import DatabaseUnavailable, DataRejected, LakeError, LakeUnavailable
 
 from .hours import HOUR, floor_hour, label
 from .metrics import BatchMetrics, serve
@@ -83,24 +83,35 @@ def catch_up_until_stopped(settings: BatchSettings, stop: threading.Event,
                            metrics: BatchMetrics | None = None) -> Callable[[datetime], list[datetime]]:
     """The real work: the pending hours, one at a time (a stop is honoured between two hours).
 
-    A bad lake file fails its hour only (logged; tried again at the next wake, as its fingerprint
-    stays unrecorded); an unreachable database ends this attempt so the scheduler retries.
+    A bad lake file or a value PostgreSQL refuses fails its hour only, in one error line; the hour is
+    tried again only once its files change (its fingerprint), never at every wake for nothing, and
+    each wake names the hours still waiting for that in one line. An unreachable database or bucket
+    ends this attempt so the scheduler retries.
     """
+    failed: dict[datetime, str] = {}  # hour -> fingerprint of the files it failed with
+
     def catch_up(now: datetime) -> list[datetime]:
-        processed = []
-        for hour in pending(settings, now):
+        processed, unchanged = [], []
+        for hour, files in pending(settings, now).items():
             if stop.is_set():
                 break
+            if failed.get(hour) == files:
+                unchanged.append(hour)
+                continue
             try:
                 run(settings, [hour])
             except LakeUnavailable:
                 raise  # the bucket is away: the scheduler waits and retries the whole catch-up
-            except LakeError as e:
-                log.error("%s: failed: %s", label(hour), e)
+            except (LakeError, DataRejected) as e:
+                failed[hour] = files
+                log.error("%s: failed: %s; tried again when its files change", label(hour), e)
                 if metrics is not None:
                     metrics.hour_failed()
                 continue
+            failed.pop(hour, None)
             processed.append(hour)
+        if unchanged:
+            log.warning("Still failed, files unchanged since: %s", ", ".join(label(h) for h in unchanged))
         return processed
 
     return catch_up

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from common.lake import DEFAULT_MAX_EVENT_BYTES
 from common.settings import DatabaseSettings, LakeStorageSettings
 
 
@@ -19,3 +20,7 @@ class BatchSettings(DatabaseSettings, LakeStorageSettings):
     batch_metrics_host: str = Field("127.0.0.1", description="With --schedule: address of the /metrics server.")
     batch_metrics_port: int = Field(
         0, ge=0, le=65535, description="With --schedule: port of the Prometheus /metrics server (0: off).")
+    max_event_bytes: int = Field(
+        DEFAULT_MAX_EVENT_BYTES, ge=0, le=2**63 - 1,
+        description="Largest `bytes` of an event (the processor's MAX_EVENT_BYTES: keep them equal); "
+                    "a lake row above it fails its hour.")

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from common import schema
 from common.db import reason
-from common.errors import ConfigError, DatabaseUnavailable
+from common.errors import ConfigError, DatabaseUnavailable, DataRejected, first_line
 
 from . import ledger
 from .aggregate import USERS_SCHEMA, HourTotals
@@ -24,13 +24,19 @@ from .hours import HOUR, naive
 from .results import HourResult
 
 HOUR_LOCK = 0x62617463  # advisory lock class of the batch job; the second key is the hour
+# Refusals of a value for what it is: retrying cannot help. ProgramLimitExceeded (an index row too
+# large) is an OperationalError to psycopg, like a lost connection: it is told apart first.
+DATA_ERRORS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLimitExceeded)
 
 
 @contextmanager
 def database_errors(where: str) -> Iterator[None]:
-    """Turn the database failures a user can meet into one clear ``PipelineError``."""
+    """Turn the database failures a user can meet into one clear ``PipelineError``: ``DataRejected``
+    for a value PostgreSQL refuses (that hour fails), ``DatabaseUnavailable`` for an outage (retried)."""
     try:
         yield
+    except DATA_ERRORS as e:
+        raise DataRejected(f"PostgreSQL at {where} refused a value: {first_line(e)}") from e
     except psycopg.errors.UndefinedTable as e:
         raise ConfigError(f"PostgreSQL at {where} lacks a table ({e.diag.message_primary}): "
                           "run `python -m provision` first") from e
@@ -67,7 +73,7 @@ def read_user_quotas(conn: psycopg.Connection[Any]) -> pl.DataFrame:
 def speed_totals(conn: psycopg.Connection[Any], hour: datetime) -> dict[str, int]:
     """Sum of the speed layer's 5-minute rows of ``hour``, per type."""
     rows = conn.execute(sql.SQL(
-        "SELECT type, sum(value)::bigint FROM {} WHERE timestamp >= %s AND timestamp < %s GROUP BY type"
+        "SELECT type, sum(value) FROM {} WHERE timestamp >= %s AND timestamp < %s GROUP BY type"
     ).format(sql.Identifier(schema.BYTES_TABLE)), (naive(hour), naive(hour + HOUR))).fetchall()
     return {t: int(v) for t, v in rows}
 

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +42,7 @@ import pyarrow.fs as pafs  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 from psycopg import sql  # noqa: E402
 
+from bench.support.batch_range import DUCKDB_RANGE, batch_hours, same_hours  # noqa: E402
 from bench.support.roles import provision_with_roles, service_url  # noqa: E402
 from bench.support.watch import Limits, Stalled, Watched  # noqa: E402
 from common import schema  # noqa: E402
@@ -93,27 +94,28 @@ def grouped_by_id(rows: pa.Table) -> pa.Table:
 
 
 def write_lake(lake: Path, events: int, files: int, row_group: int, users: int, antennas: int,
-               grouped: bool) -> tuple[list[Path], float]:
+               grouped: bool, hour: datetime = HOUR) -> tuple[list[Path], float]:
     """One hour of ``events`` in ``files`` files, time-ordered within each file like the speed layer's.
 
     ``grouped``: each row group's rows grouped by id (``grouped_by_id``), the writer change tried in
     issue 12 and not kept. Returns the files and the seconds spent grouping.
     """
-    folder = hour_dir(lake, HOUR)
+    folder = hour_dir(lake, hour)
     folder.mkdir(parents=True, exist_ok=True)
     user_ids, antenna_ids, apps = ids("00000000", users), ids("11111111", antennas), pa.array(APPS)
-    start, per, paths, grouping = int(HOUR.timestamp() * 1e6), -(-events // files), [], 0.0
+    start, per, paths, grouping = int(hour.timestamp() * 1e6), -(-events // files), [], 0.0
+    seed = int((hour - HOUR).total_seconds()) // 3600 * 100  # 0 for the one-hour benchmark's hour
     for f in range(files):
         m = min(per, events - f * per)
         span = 3_600_000_000 // files
 
-        def pick(values: pa.Array, seed: int, m: int = m, f: int = f) -> pa.Array:
-            index = pc.floor(pc.multiply(pc.random(m, initializer=f * 10 + seed), len(values)))
+        def pick(values: pa.Array, seed: int, m: int = m, f: int = f, base: int = seed) -> pa.Array:
+            index = pc.floor(pc.multiply(pc.random(m, initializer=base + f * 10 + seed), len(values)))
             return pc.take(values, pc.cast(index, pa.int32()))
 
         ramp = pc.subtract(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), m)), 1)
         stamps = pc.add(pc.divide(pc.multiply(ramp, span), m), start + f * span)
-        size = pc.cast(pc.floor(pc.multiply(pc.random(m, initializer=f * 10 + 9), 10_000)), pa.int64())
+        size = pc.cast(pc.floor(pc.multiply(pc.random(m, initializer=seed + f * 10 + 9), 10_000)), pa.int64())
         table = pa.table([stamps.cast(pa.timestamp("us", "UTC")), pick(user_ids, 1), pick(antenna_ids, 2),
                           size, pick(apps, 3)], schema=EVENT_SCHEMA)
         paths.append(folder / f"part-devices-{f}-{f * per:020d}.parquet")
@@ -179,7 +181,15 @@ def main() -> None:
                    help="plain: time order only, as the speed layer writes; "
                         "grouped: each row group's rows grouped by id (the writer change not kept)")
     p.add_argument("--s3", action="store_true", help="also time the batch job reading the hour from a bucket")
+    p.add_argument("--before", metavar="CHECKOUT", help="also time the batch job of the code in this folder "
+                   "(an export of an earlier commit), alternating, on the same hours; it must write the same rows")
+    p.add_argument("--range-hours", type=int, default=0,
+                   help="a backfill instead: --events spread over this many hours, one `--from/--to` run of "
+                        "the batch job against DuckDB computing the same hours")
     args = p.parse_args()
+    if args.range_hours:
+        range_main(args)
+        return
     print("command: python bench/batch.py " + " ".join(sys.argv[1:]))
     print(f"machine: nproc={os.cpu_count()} ram_gb={os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} "
           f"python={platform.python_version()} polars={pl.__version__} duckdb={duckdb.__version__} "
@@ -203,6 +213,8 @@ def main() -> None:
         batch_cmd = [sys.executable, "-m", "batch", "--hour", HOUR.strftime("%Y-%m-%dT%H")]
         duck_cmd = [sys.executable, "-c", DUCKDB, json.dumps([str(f) for f in files]), str(work / "users.csv")]
         commands = [("batch", batch_cmd, env), ("duckdb", duck_cmd, env)]
+        if args.before:
+            commands.append(("batch before", before_command(args.before, batch_cmd), env))
         if args.s3:
             s3, _ = stack.enter_context(s3_service())
             bucket = create_bucket(s3)
@@ -233,12 +245,84 @@ def main() -> None:
     print(f"median cpu_s: batch {statistics.median(r[1] for r in runs['batch']):.2f}, "
           f"duckdb {statistics.median(r[1] for r in runs['duckdb']):.2f}; "
           f"duckdb peak rss {max(r[2] for r in runs['duckdb'])} MB")
+    if args.before:
+        pairs = [b[0] / a[0] for a, b in zip(runs["batch"], runs["batch before"], strict=True)]
+        print(f"before ({args.before}): batch_before_s={statistics.median(r[0] for r in runs['batch before']):.2f} "
+              f"before_over_after={statistics.median(pairs):.2f} (median of the run-by-run ratios); cpu_s "
+              f"{statistics.median(r[1] for r in runs['batch before']):.2f}")
     print(f"batch: events={args.events} batch_s={batch_s:.2f} duckdb_s={duck_s:.2f} "
           f"vs_duckdb={duck_s / batch_s:.2f} rss_mb={max(r[2] for r in runs['batch'])}")
     if args.s3:
         s3_s = statistics.median(r[0] for r in runs["batch_s3"])
         print(f"batch from a bucket: events={args.events} batch_s3_s={s3_s:.2f} batch_s={batch_s:.2f} "
               f"local_vs_s3={batch_s / s3_s:.2f} rss_mb={max(r[2] for r in runs['batch_s3'])}")
+
+
+def before_command(checkout: str, batch_cmd: list[str]) -> list[str]:
+    """``python -m batch ...`` on the code of another checkout (its packages first on the path)."""
+    return [sys.executable, "-c", f"import runpy, sys; sys.path.insert(0, {checkout!r}); "
+            "runpy.run_module('batch', run_name='__main__', alter_sys=True)", *batch_cmd[3:]]
+
+
+def range_main(args: argparse.Namespace) -> None:
+    """``--range-hours``: one process of the batch job over every hour against DuckDB (both ways), exact."""
+    print("command: python bench/batch.py " + " ".join(sys.argv[1:]))
+    print(f"machine: nproc={os.cpu_count()} python={platform.python_version()} polars={pl.__version__} "
+          f"duckdb={duckdb.__version__} pyarrow={pa.__version__} load={os.getloadavg()[0]:.2f}")
+    hours = [HOUR + timedelta(hours=h) for h in range(args.range_hours)]
+    with ExitStack() as stack:
+        work = Path(tempfile.mkdtemp(prefix="bench-batch-range-"))
+        stack.callback(shutil.rmtree, work, True)
+        started = time.perf_counter()
+        files = {h.strftime("%Y-%m-%dT%H"): [str(f) for f in write_lake(
+            work / "data" / "events", args.events // len(hours), args.files, args.row_group, args.users,
+            args.antennas, False, h)[0]] for h in hours}
+        write_users(work / "users.csv", args.events // len(hours), args.users)
+        print(f"lake: {args.events} events over {len(hours)} hours, {args.files} files per hour, written in "
+              f"{time.perf_counter() - started:.1f}s", flush=True)
+        server, _ = stack.enter_context(postgres_service())
+        url = create_database(server)
+        stack.callback(drop_database, url)
+        provision_with_roles(url, work / "users.csv")
+        env = {"DATABASE_URL": service_url(url, schema.BATCH_ROLE), "DATA_DIR": str(work / "data"), "LOG_LEVEL": "INFO"}
+        end = hours[-1] + timedelta(hours=1)
+        batch_cmd = [sys.executable, "-m", "batch", "--from", hours[0].strftime("%Y-%m-%dT%H"),
+                     "--to", end.strftime("%Y-%m-%dT%H")]
+        commands = [("batch", batch_cmd, env)]
+        if args.before:
+            commands.append(("batch before", before_command(args.before, batch_cmd), env))
+        commands += [(f"duckdb {mode}", [sys.executable, "-c", DUCKDB_RANGE, json.dumps(files), str(work / "users.csv"),
+                                         mode], env) for mode in ("per-hour", "one-query")]
+        runs: dict[str, list[tuple[float, float, int]]] = {label: [] for label, _, _ in commands}
+        answers: dict[str, str] = {}
+        exact = True
+        for i in range(args.repeat):
+            for label, cmd, cmd_env in commands[:: 1 if i % 2 == 0 else -1]:
+                wall, cpu, rss, out = timed(cmd, cmd_env, label, Limits(args.idle_timeout, args.deadline))
+                runs[label].append((wall, cpu, rss))
+                if label.startswith("batch"):
+                    exact = exact and len(batch_hours(url)) == len(hours)
+                    answers.setdefault("batch", json.dumps(batch_hours(url), sort_keys=True))
+                    exact = exact and answers["batch"] == json.dumps(batch_hours(url), sort_keys=True)
+                else:
+                    answers[label] = out
+                print(f"run {i + 1} {label}: {wall:.2f}s wall, {cpu:.2f}s cpu, {rss} MB peak rss, "
+                      f"load {os.getloadavg()[0]:.2f}", flush=True)
+        ours = json.loads(answers["batch"])
+        exact = exact and all(same_hours(ours, answers[label]) for label in answers if label.startswith("duckdb"))
+    medians = {label: statistics.median(r[0] for r in rs) for label, rs in runs.items()}
+    duck_label = min((label for label in medians if label.startswith("duckdb")), key=medians.__getitem__)
+    for label, rs in runs.items():
+        print(f"median {label}: {medians[label]:.2f}s wall, {statistics.median(r[1] for r in rs):.2f}s cpu, "
+              f"{max(r[2] for r in rs)} MB peak rss")
+    print(f"duckdb baseline: the faster, {duck_label}")
+    if args.before:
+        pairs = [b[0] / a[0] for a, b in zip(runs["batch"], runs["batch before"], strict=True)]
+        print(f"before ({args.before}): batch_before_s={medians['batch before']:.2f} "
+              f"before_over_after={statistics.median(pairs):.2f} (median of the run-by-run ratios)")
+    print(f"batch_range: hours={len(hours)} events={args.events} batch_s={medians['batch']:.2f} "
+          f"duckdb_s={medians[duck_label]:.2f} vs_duckdb={medians[duck_label] / medians['batch']:.2f} "
+          f"rss_mb={max(r[2] for r in runs['batch'])} exact={'yes' if exact else 'no'}")
 
 
 def rows(url: str) -> str:

@@ -22,6 +22,13 @@ EVENT_SCHEMA = pa.schema([
     pa.field("app", pa.string(), nullable=False),
 ])
 
+# The input contract's bounds (RELIABILITY.md#the-input-contract): every row of the lake obeys them,
+# and the batch layer checks that it does (a file the speed layer did not write may not).
+# processor/events/contract.py holds the same values; tests/batch/test_row_check.py keeps them equal.
+MAX_TEXT = 256  # characters (code points) of id, antenna_id and app, at least 1, never U+0000
+MAX_EPOCH = 253_402_300_800  # 10000-01-01T00:00:00Z in epoch seconds: timestamps are in [0, MAX_EPOCH)
+DEFAULT_MAX_EVENT_BYTES = 10**12  # default of the MAX_EVENT_BYTES setting: bytes are in [0, it]
+
 
 def hour_prefix(hour: int | datetime) -> str:
     """``year=Y/month=M/day=D/hour=H`` of one UTC hour, given its start as epoch seconds or an aware datetime."""

@@ -69,3 +69,12 @@ def test_an_hourly_sum_past_bigint_is_an_error_never_a_silent_wrap() -> None:
         hour_totals(key_sums(frame.to_arrow().to_batches() * 2), USERS, HOUR)
     fits = hour_totals(events(("u1", "A", 2**62, "SKYPE"), ("u2", "A", 2**62 - 1, "X")), USERS, HOUR)
     assert (T, "A", 2**63 - 1, "antenna_total_bytes") in fits.bytes_hourly.rows()
+
+
+def test_the_bytes_of_the_hour_per_type_past_bigint_are_an_error_never_a_silent_wrap() -> None:
+    # Every id, antenna and app fits BIGINT alone; the user type's total of the hour does not.
+    spread = events(("u1", "A", 2**62, "SKYPE"), ("u2", "B", 2**62, "X"))
+    with pytest.raises(LakeError, match=r"per .*_total_bytes pass 9223372036854775807"):
+        hour_totals(spread, USERS, HOUR)
+    fits = hour_totals(events(("u1", "A", 2**62, "SKYPE"), ("u2", "B", 2**62 - 1, "X")), USERS, HOUR)
+    assert fits.total_bytes == 2**63 - 1 and set(fits.bytes_by_type.values()) == {2**63 - 1}

@@ -31,13 +31,13 @@ def test_new_hours_and_hours_whose_files_changed_are_pending(lake: LakeStore) ->
     for hour in ("2022-10-29T13", "2022-10-29T14", "2022-10-29T15"):
         write_events(lake, hour, "p.parquet", [event(hour)])
     done = {h: list_hour(lake, h).fingerprint for h in (at("2022-10-29T13:00"), at("2022-10-29T14:00"))}
-    assert pending_hours(lake, done, before=at("2022-10-30T00:00")) == [at("2022-10-29T15:00")]
+    assert list(pending_hours(lake, done, before=at("2022-10-30T00:00"))) == [at("2022-10-29T15:00")]
     write_events(lake, "2022-10-29T13", "late.parquet", [event("2022-10-29T13")])
-    pending = pending_hours(lake, done, before=at("2022-10-30T00:00"))
+    pending = list(pending_hours(lake, done, before=at("2022-10-30T00:00")))
     assert pending == [at("2022-10-29T13:00"), at("2022-10-29T15:00")]
 
 
 def test_the_hour_still_being_written_and_hours_without_files_are_not_pending(lake: LakeStore) -> None:
     write_events(lake, "2022-10-29T13", "p.parquet", [event("2022-10-29T13")])
     write_bytes(lake, "2022-10-29T12", ".p.parquet.tmp-1", b"in progress")
-    assert pending_hours(lake, {}, before=at("2022-10-29T13:00")) == []
+    assert list(pending_hours(lake, {}, before=at("2022-10-29T13:00"))) == []

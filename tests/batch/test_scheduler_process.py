@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from batch.schedule import catch_up_until_stopped
+from common import schema
 from common.lake_store import LakeStore
 from devstack.ports import wait_until
 from devstack.postgres import PostgresCluster
 
 from ..helpers import query
+from ..services import role_url
 from .conftest import batch_settings
 from .data import HOUR_13, HOUR_14
 from .lake import write_events
@@ -77,3 +83,22 @@ def test_the_scheduler_waits_out_a_postgres_outage_and_then_catches_up(
     finally:
         code = stop(proc)
     assert code == 0, log.read_text()
+
+
+def test_a_bad_hour_is_reported_once_and_tried_again_only_when_its_files_change(
+        provisioned: str, local_lake_env: dict[str, str], caplog: pytest.LogCaptureFixture) -> None:
+    settings = batch_settings(role_url(provisioned, schema.BATCH_ROLE), local_lake_env)
+    lake = settings.lake()
+    bad = write_events(lake, "2022-10-29T13", "part-0.parquet", [("2022-10-29T13:00:00", "x" * 300, "a", 1, "X")])
+    write_events(lake, "2022-10-29T14", "part-0.parquet", HOUR_14[0])
+    catch_up = catch_up_until_stopped(settings, threading.Event())
+    now = datetime(2022, 10, 30, tzinfo=UTC)
+    with caplog.at_level(logging.INFO, "batch"):
+        assert catch_up(now) == [datetime(2022, 10, 29, 14, tzinfo=UTC)]
+        assert catch_up(now) == []  # the same files: not read again
+    named = [r for r in caplog.records if bad in r.getMessage()]
+    assert len(named) == 1 and named[0].levelno == logging.ERROR, caplog.text
+    assert "2022-10-29T13:00Z" in caplog.records[-1].getMessage(), "a skipped bad hour is never silent"
+    write_events(lake, "2022-10-29T13", "part-0.parquet", [("2022-10-29T13:00:00", "x" * 256, "a", 1, "X")])
+    assert catch_up(now) == [datetime(2022, 10, 29, 13, tzinfo=UTC)]
+    assert hours_done(provisioned) == ["13", "14"]

@@ -15,5 +15,5 @@ def test_the_stage_benchmark_runs_on_a_small_file_and_prints_its_line() -> None:
                           capture_output=True, text=True, timeout=360)
     assert done.returncode == 0, done.stderr[-2000:]
     last = done.stdout.strip().splitlines()[-1]
-    assert re.fullmatch(r"batch_parts: ours_ns=[\d.]+ duckdb_ns=[\d.]+ read_ns=[\d.]+ unify_ns=[\d.]+ "
-                        r"id_ns=[\d.]+ pair_ns=[\d.]+ acero_id_ns=[\d.]+ acero_pair_ns=[\d.]+ cpu_vs_duckdb=[\d.]+", last), last
+    assert re.fullmatch(r"batch_parts: ours_ns=[\d.]+ duckdb_ns=[\d.]+ read_ns=[\d.]+ sums_ns=[\d.]+ "
+                        r"polars_id_ns=[\d.]+ cpu_vs_duckdb=[\d.]+", last), last

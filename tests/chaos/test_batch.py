@@ -195,3 +195,87 @@ def test_two_runs_of_one_hour_at_once_while_a_file_arrives_end_with_the_newest_f
         count(figures, tables(provisioned), oracle(provisioned, written))
         assert figures.exact(), f"round {round_}: the last commit came from a stale file list: {figures}"
     FIGURES.append(figures)
+
+
+def write_hour_file(data_dir: Path, hour: int, name: str, events: list[Event]) -> Path:
+    """A lake file of 2022-10-29 ``hour``:00 UTC with the lake's own schema (any rows: the lake does not check)."""
+    folder = data_dir / "events" / "year=2022" / "month=10" / "day=29" / f"hour={hour}"
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = list(zip(*events, strict=True))
+    table = pa.table([pa.array(columns[0], pa.int64()).cast(pa.timestamp("us", "UTC")),
+                      *(pa.array(c) for c in columns[1:])], schema=EVENT_SCHEMA)
+    pq.write_table(table, folder / f".{name}")
+    os.replace(folder / f".{name}", folder / name)
+    return folder / name
+
+
+def shifted(events: list[Event], hours: int) -> list[Event]:
+    return [(t + hours * 3_600_000_000, *rest) for t, *rest in events]  # type: ignore[misc]
+
+
+def hour_rows(url: str, hour: datetime) -> list[tuple[Any, ...]]:
+    return sorted(query(url, "SELECT timestamp, id, value, type FROM bytes_hourly WHERE timestamp = %s", (hour,)))
+
+
+def expected_rows(events: list[Event], hour: datetime) -> list[tuple[Any, ...]]:
+    sums: Counter[tuple[str, str]] = Counter()
+    for _, user, antenna, size, app in events:
+        for key, kind in zip((user, antenna, app), TYPES, strict=True):
+            sums[(key, kind)] += size
+    return sorted((hour, key, v, kind) for (key, kind), v in sums.items())
+
+
+def test_a_foreign_file_breaking_the_contract_fails_its_hour_in_one_line_and_the_scheduler_writes_the_others(
+        provisioned: str, tmp_path: Path) -> None:
+    """A file the processor did not write (ids of 3,000 characters, a NUL) in 13:00 of 12:00-15:00:
+    ``--schedule`` writes 12:00, 14:00 and 15:00 exactly, reports 13:00 in one line naming the file
+    and the rule, keeps running and stops with 0; once the file is removed, a restart writes 13:00."""
+    figures = Figures("batch: foreign file in 1 of 4 hours, --schedule", runs=0)
+    base = hour_events(20_000, seed=140)  # 13:00-14:00
+    good = {h: shifted(base[(h - 12) * 5000:(h - 11) * 5000], h - 13) for h in (12, 13, 14, 15)}
+    for h, events in good.items():
+        write_hour_file(tmp_path, h, "part-devices-0-0-4999.parquet", events)
+    start = good[13][0][0]
+    foreign = write_hour_file(tmp_path, 13, "part-by-hand.parquet", [
+        (start, "x" * 3000, "antenna-1", 10, "APP1"), (start, "user-nul", "antenna-1", 10, "AP\x00P"),
+        (start, "00000000-0000-0000-0000-000000000001", "antenna-1", 10, "APP1")])
+    log = tmp_path / "schedule.log"
+    env = {**os.environ, "DATABASE_URL": provisioned, "DATA_DIR": str(tmp_path), "RETRY_MAX_SECONDS": "1"}
+    with log.open("wb") as out:
+        job = subprocess.Popen([sys.executable, "-m", "batch", "--schedule"], env=env, stdout=out,
+                               stderr=subprocess.STDOUT)
+    figures.runs += 1
+    figures.disruptions += 1
+    try:
+        deadline = time.monotonic() + 120
+        while "next at" not in log.read_text():
+            assert job.poll() is None, f"the scheduler died on the foreign file:\n{log.read_text()}"
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        assert job.poll() is None, "the scheduler must keep running after a bad hour"
+    finally:
+        job.send_signal(signal.SIGTERM)
+        code = job.wait(60)
+    text = log.read_text()
+    assert code == 0, text
+    assert "Traceback" not in text, text
+    named = [line for line in text.splitlines() if foreign.name in line]
+    assert len(named) == 1, text
+    assert "13:00Z" in named[0] and "3000 characters" in named[0] and "input contract" in named[0], named[0]
+    hours = [h for (h,) in query(provisioned, "SELECT hour FROM batch_runs ORDER BY hour")]
+    assert hours == [datetime(2022, 10, 29, h) for h in (12, 14, 15)], text
+    wrong = sum(len(set(hour_rows(provisioned, datetime(2022, 10, 29, h)))
+                    ^ set(expected_rows(good[h], datetime(2022, 10, 29, h)))) for h in (12, 13, 14, 15) if h != 13)
+    assert hour_rows(provisioned, datetime(2022, 10, 29, 13)) == [], "the bad hour must write nothing"
+    foreign.unlink()  # the operator removes the file: the hour's files changed, the next run takes it
+    with log.open("wb") as out:
+        job = subprocess.Popen([sys.executable, "-m", "batch", "--catch-up"], env=env, stdout=out,
+                               stderr=subprocess.STDOUT)
+        assert job.wait(120) == 0, log.read_text()
+    figures.runs += 1
+    wrong += len(set(hour_rows(provisioned, datetime(2022, 10, 29, 13)))
+                 ^ set(expected_rows(good[13], datetime(2022, 10, 29, 13))))
+    figures.events = sum(len(e) for e in good.values())
+    figures.wrong_rows = wrong
+    FIGURES.append(figures)
+    assert figures.exact(), figures
