@@ -58,7 +58,7 @@ class FolderStager:
 
     def stage(self, first: int, last: int, events: pa.Table) -> StagedFile:
         staged = self._area.stage(first, last, events)
-        rows.stage_events(self._conn, self._tp, first, last, None)
+        rows.stage_events(self._conn, self._tp, first, last, None, staged.path.name)
         return staged
 
 
@@ -78,7 +78,7 @@ def adopt_legacy(conn: psycopg.Connection[Any], area: StagingArea, lake: Path, t
                 rows.start_publishing(conn, tp, (inputs[0].first, inputs[-1].last))
         for f in area.files():
             if f.last < next_offset:
-                rows.stage_events(conn, tp, f.first, f.last, None)
+                rows.stage_events(conn, tp, f.first, f.last, None, f.path.name)
 
 
 class FolderStaging:
@@ -109,16 +109,18 @@ class FolderStaging:
         return next_offset
 
     def tidy(self, tp: TopicPartition, staged: list[rows.StagedBatch]) -> None:
-        """Under the lock, before a plan: files whose range no COMMIT recorded are a crash's or a zombie's."""
-        self._root.area(tp).discard_unrecorded({(b.first, b.last) for b in staged})
+        """Under the lock, before a plan: files no COMMIT recorded are a crash's or a zombie's."""
+        self._root.area(tp).discard_unrecorded({b.file for b in staged if b.file is not None})
 
     def read(self, conn: psycopg.Connection[Any], tp: TopicPartition, batch: rows.OffsetRange) -> pa.Table:
-        return read_ipc(self._root.area(tp).path(*batch))
+        """The events of the file the batch's row names (never another writer's file of the same range)."""
+        return read_ipc(self._root.area(tp).folder / rows.staged_file(conn, tp, batch[0]))
 
     def forget(self, tp: TopicPartition, batches: list[rows.OffsetRange]) -> None:
-        area = self._root.area(tp)
+        """Every file of the published ranges: the recorded one, and any zombie's of the same range."""
+        area, published = self._root.area(tp), set(batches)
         with file_system(area.folder):
-            remove([area.path(*b) for b in batches] + [LegacyManifest.path(area)])
+            remove([f.path for f in area.files() if (f.first, f.last) in published] + [LegacyManifest.path(area)])
 
     # lake.publish.LakeSink: hour files renamed into the lake folder.
     def commit(self, hour: int, name: str, tmp: Path) -> str:

@@ -1,11 +1,13 @@
 """The staging area of a lake in a folder: one Arrow IPC file per committed batch, per partition.
 
-``$DATA_DIR/staging/<topic>/<partition>/<first offset>-<last offset>.arrow`` (Arrow IPC, LZ4). A file is
-*committed* once its range is a row of ``processor_staging`` (inserted in the checkpoint's
+``$DATA_DIR/staging/<topic>/<partition>/<first offset>-<last offset>-<token>.arrow`` (Arrow IPC, LZ4;
+the token is the writer's own, so two writers of one offset range never share a name). A file is
+*committed* once its name is in a row of ``processor_staging`` (inserted in the checkpoint's
 transaction, ``ownership.FolderStaging``); files at or beyond ``next_offset``, every temporary file
-of the partition (``$DATA_DIR/tmp/<topic>/<partition>/``), and, before a publish, any file whose
-range is not recorded (a crash's, or a zombie's written after its transaction died) are discarded
-under the partition's lock.
+of the partition (``$DATA_DIR/tmp/<topic>/<partition>/``), and, before a publish, any file no row
+names (a crash's, or a zombie's written after its transaction died, even for the very range the new
+owner committed) are discarded under the partition's lock. Files of the code before migration 0008
+are named without a token.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pyarrow as pa
 from ..records import TopicPartition
 from .durable import file_system, remove, write_ipc_atomically
 
-_NAME = re.compile(r"^(\d{20})-(\d{20})\.arrow$")
+_NAME = re.compile(r"^(\d{20})-(\d{20})(-[0-9a-f]{16})?\.arrow$")
 
 
 @dataclass(frozen=True, order=True)
@@ -60,8 +62,9 @@ class StagingArea:
         """Where ``final`` is written before it is renamed into place (a name no other writer shares)."""
         return self.tmp_folder / f"{final.name}.{uuid.uuid4().hex[:12]}.tmp"
 
-    def path(self, first: int, last: int) -> Path:
-        return self.folder / f"{first:020d}-{last:020d}.arrow"
+    def new_path(self, first: int, last: int) -> Path:
+        """A name for a batch's file that no other writer of the same range can take."""
+        return self.folder / f"{first:020d}-{last:020d}-{uuid.uuid4().hex[:16]}.arrow"
 
     def files(self) -> list[StagedFile]:
         """Staged files in offset order."""
@@ -81,16 +84,16 @@ class StagingArea:
             remove([f.path for f in gone] + temps)
         return gone
 
-    def discard_unrecorded(self, recorded: set[tuple[int, int]]) -> list[StagedFile]:
-        """Delete staged files whose range no committed transaction recorded."""
+    def discard_unrecorded(self, recorded: set[str]) -> list[StagedFile]:
+        """Delete staged files that no committed transaction recorded (``recorded``: the names rows hold)."""
         with file_system(self.folder):
-            gone = [f for f in self.files() if (f.first, f.last) not in recorded]
+            gone = [f for f in self.files() if f.path.name not in recorded]
             remove([f.path for f in gone])
         return gone
 
     def stage(self, first: int, last: int, events: pa.Table) -> StagedFile:
-        """Write one batch's events durably under its offset range."""
-        path = self.path(first, last)
+        """Write one batch's events durably, under its offset range and a token of this writer's."""
+        path = self.new_path(first, last)
         # Staged files are read once, by the publish: Arrow IPC costs no encoding; the lake gets Parquet.
         with file_system(self.folder):
             write_ipc_atomically(events, path, self.temp_for(path))

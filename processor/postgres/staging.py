@@ -26,18 +26,21 @@ OffsetRange = tuple[int, int]  # first and last offset, both included
 
 
 class StagedBatch(NamedTuple):
-    """One committed batch: its offset range and the size of its events held in PostgreSQL (0: in a file)."""
+    """One committed batch: its offset range, the size of its events held in PostgreSQL (0: in a file),
+    and the staged file that holds them (``None``: in the row)."""
 
     first: int
     last: int
     size: int
+    file: str | None = None
 
 
 def stage_events(conn: psycopg.Connection[Any], tp: TopicPartition, first: int, last: int,
-                 events: bytes | memoryview | None) -> None:
-    """Record one batch: its events (``%b``: sent as binary, not as escaped text), or NULL if a file holds them."""
-    conn.execute(sql.SQL("INSERT INTO {} (topic, partition, first_offset, last_offset, events) "
-                         "VALUES (%s, %s, %s, %s, %b)").format(_STAGING), (*tp, first, last, events))
+                 events: bytes | memoryview | None, staged_file: str | None = None) -> None:
+    """Record one batch: its events (``%b``: sent as binary, not as escaped text), or the name of the
+    staged file that holds them (a lake in a folder)."""
+    conn.execute(sql.SQL("INSERT INTO {} (topic, partition, first_offset, last_offset, events, staged_file) "
+                         "VALUES (%s, %s, %s, %s, %b, %s)").format(_STAGING), (*tp, first, last, events, staged_file))
 
 
 def staged_ranges(conn: psycopg.Connection[Any], tp: TopicPartition,
@@ -51,10 +54,18 @@ def staged_ranges(conn: psycopg.Connection[Any], tp: TopicPartition,
 
 
 def staged_batches(conn: psycopg.Connection[Any], tp: TopicPartition) -> list[StagedBatch]:
-    """The partition's staged batches with their sizes, in offset order."""
-    rows = conn.execute(sql.SQL("SELECT first_offset, last_offset, coalesce(octet_length(events), 0) FROM {} "
-                                "WHERE {} ORDER BY first_offset").format(_STAGING, _PARTITION), tp).fetchall()
-    return [StagedBatch(int(f), int(la), int(n)) for f, la, n in rows]
+    """The partition's staged batches with their sizes (and staged files), in offset order."""
+    rows = conn.execute(sql.SQL("SELECT first_offset, last_offset, coalesce(octet_length(events), 0), staged_file "
+                                "FROM {} WHERE {} ORDER BY first_offset").format(_STAGING, _PARTITION), tp).fetchall()
+    return [StagedBatch(int(f), int(la), int(n), name) for f, la, n, name in rows]
+
+
+def staged_file(conn: psycopg.Connection[Any], tp: TopicPartition, first: int) -> str:
+    """The name of the staged file that holds the batch starting at ``first`` (a lake in a folder)."""
+    row = conn.execute(sql.SQL("SELECT staged_file FROM {} WHERE {} AND first_offset = %s").format(_STAGING, _PARTITION),
+                       (*tp, first)).fetchone()
+    assert row is not None and row[0] is not None, f"staged batch {tp}@{first} has no file under its partition's lock"
+    return str(row[0])
 
 
 def staged_events(conn: psycopg.Connection[Any], tp: TopicPartition, first: int) -> bytes:

@@ -5,6 +5,11 @@
 -- was written by an owner whose transaction never committed (a crash, a zombie): it is deleted
 -- under the partition's lock. A folder publish records its range in processor_publishing too.
 ALTER TABLE processor_staging ALTER COLUMN events DROP NOT NULL;
+-- The staged file that holds a folder lake's batch, named by its writer (offset range plus a token
+-- of its own): a zombie that writes the same range later writes another name, which no row holds.
+ALTER TABLE processor_staging ADD COLUMN staged_file TEXT;
+ALTER TABLE processor_staging ADD CONSTRAINT processor_staging_events_or_file
+    CHECK ((events IS NULL) <> (staged_file IS NULL));
 
 -- Staged files written before this migration have no row. Partitions that existed then are marked
 -- false: their first owner after the upgrade records the files below next_offset (committed, by

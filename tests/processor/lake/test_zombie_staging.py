@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+from pathlib import Path
 from typing import Any
 
 import psycopg
+import pyarrow as pa
 import pytest
 
 from common import schema
-from processor.lake.staging import StagingRoot
+from processor.lake.durable import write_ipc_atomically
+from processor.lake.staging import StagingArea, StagingRoot
 from processor.ownership import FolderStaging
 
 from ...helpers import query
@@ -40,19 +43,51 @@ def test_a_zombie_that_stages_after_its_session_died_never_gets_its_file_publish
             stager.stage(0, 4, events(*stamps[:5]))
     finally:
         zombie.close()  # no COMMIT: its session is gone
-    assert (data / "staging" / "devices" / "0" / "00000000000000000000-00000000000000000004.arrow").exists()
+    assert (0, 4) in [(f.first, f.last) for f in zombie_staging_area(data).files()]
     owner_staging.publish(db, DEVICES_0)
     assert lake_rows(data / "events") == [(f"u{i}", i, 13) for i in range(10)]  # each event exactly once
     assert list((data / "staging" / "devices" / "0").iterdir()) == []
+
+
+def test_a_zombie_that_stages_the_very_range_the_new_owner_committed_never_replaces_its_file(folder: Any) -> None:
+    data, db, url = folder
+    zombie_staging, owner_staging = (FolderStaging(StagingRoot(staged=data / "staging", temp=data / "tmp"),
+                                                   data / "events") for _ in range(2))
+    stamps = tuple(T13 + i for i in range(10))
+    zombie = psycopg.connect(role_url(url, schema.PROCESSOR_ROLE))
+    try:
+        stager, _ = zombie_staging.take(zombie, DEVICES_0)
+        assert query(url, "SELECT pg_terminate_backend(%s)", (zombie.info.backend_pid,)) == [(True,)]
+        checkpoint(owner_staging, db, DEVICES_0, 0, 9, stamps)  # the new owner commits offsets 0-9
+        # The zombie's admission of the same offsets differed (another contract version, another overflow
+        # decision): it wakes and stages offsets 0-9 with other events. It must not replace the owner's file.
+        with contextlib.suppress(psycopg.OperationalError):
+            stager.stage(0, 9, events(*stamps[:3]))
+    finally:
+        zombie.close()
+    assert [(f.first, f.last) for f in zombie_staging_area(data).files()] == [(0, 9), (0, 9)]
+    owner_staging.publish(db, DEVICES_0)
+    assert lake_rows(data / "events") == [(f"u{i}", i, 13) for i in range(10)]  # the owner's events, once
+    assert list((data / "staging" / "devices" / "0").iterdir()) == []
+
+
+def zombie_staging_area(data: Path) -> StagingArea:
+    return StagingRoot(staged=data / "staging", temp=data / "tmp").area(DEVICES_0)
+
+
+def stage_as_before_0008(area: StagingArea, first: int, last: int, table: pa.Table) -> None:
+    """A staged file as the code before migration 0008 named it (the offset range, no token)."""
+    path = area.folder / f"{first:020d}-{last:020d}.arrow"
+    write_ipc_atomically(table, path, area.tmp_folder / f"{path.name}.tmp")
 
 
 def test_files_staged_before_the_upgrade_are_published_once_and_an_uncommitted_one_is_not(folder: Any) -> None:
     data, db, url = folder
     root = StagingRoot(staged=data / "staging", temp=data / "tmp")
     area = root.area(DEVICES_0)
-    area.stage(0, 4, events(*(T13 + i for i in range(5))))  # committed by the code before migration 0008...
-    area.stage(5, 9, events(*(T13 + 3600 + i for i in range(5))))
-    area.stage(10, 12, events(T13, T13, T13))  # ...and a crash's leftover, never committed
+    stage_as_before_0008(area, 0, 4, events(*(T13 + i for i in range(5))))  # committed by the code before migration 0008...
+    stage_as_before_0008(area, 5, 9, events(*(T13 + 3600 + i for i in range(5))))
+    stage_as_before_0008(area, 10, 12, events(T13, T13, T13))  # ...and a crash's leftover, never committed
     query(url, "INSERT INTO processor_offsets (topic, partition, next_offset, staging_recorded) "
           "VALUES ('devices', 0, 10, false) RETURNING 1")  # a partition that existed when migration 0008 ran
     FolderStaging(root, data / "events").publish(db, DEVICES_0)
@@ -66,14 +101,14 @@ def test_a_publish_the_old_code_left_half_done_is_finished_with_its_names_after_
     data, db, url = folder
     root, lake = StagingRoot(staged=data / "staging", temp=data / "tmp"), data / "events"
     area = root.area(DEVICES_0)
-    area.stage(0, 1, events(T13, T13 + 3600))
-    area.stage(2, 2, events(T13 + 1))
+    stage_as_before_0008(area, 0, 1, events(T13, T13 + 3600))
+    stage_as_before_0008(area, 2, 2, events(T13 + 1))
     name = "part-devices-0-00000000000000000000-00000000000000000002.parquet"
     hours = {463069: f"year=2022/month=10/day=29/hour=13/{name}", 463070: f"year=2022/month=10/day=29/hour=14/{name}"}
     (area.folder / "_publish.json").write_text(json.dumps({
         "inputs": ["00000000000000000000-00000000000000000001.arrow", "00000000000000000002-00000000000000000002.arrow"],
         "outputs": {str(h): p for h, p in hours.items()}}))  # the old code's record, saved before any output
-    area.stage(3, 3, events(T13 + 2))  # a batch committed after that publish began
+    stage_as_before_0008(area, 3, 3, events(T13 + 2))  # a batch committed after that publish began
     query(url, "INSERT INTO processor_offsets (topic, partition, next_offset, staging_recorded) "
           "VALUES ('devices', 0, 4, false) RETURNING 1")
     FolderStaging(root, lake).publish(db, DEVICES_0)
