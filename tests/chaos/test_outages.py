@@ -220,10 +220,11 @@ def test_a_read_only_lake_for_a_while_gives_one_clear_line_not_ready_and_no_loss
 
 
 @contextmanager
-def small_disk(folder: Path, size: str = "64m") -> Iterator[None]:
-    """``folder`` on a file system of its own (tmpfs) that a test can fill up; needs mount rights."""
+def small_disk(folder: Path, size: str = "64m", inodes: int | None = None) -> Iterator[None]:
+    """``folder`` on a file system of its own (tmpfs) that a test can fill up (bytes or inodes); needs mount rights."""
     folder.mkdir(parents=True, exist_ok=True)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+    options = f"size={size}" + (f",nr_inodes={inodes}" if inodes else "")
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
                       capture_output=True).returncode != 0:
         pytest.skip("cannot mount a tmpfs here (needs root): the disk-full scenario is skipped")
     try:
@@ -252,5 +253,30 @@ def test_a_full_disk_for_a_while_gives_clear_lines_not_ready_and_no_loss_when_sp
     with small_disk(p.data):
         outage(p, "DATA_DIR disk full for 10 s", 20_000, 1500, 111, fill, free, start=3, length=10)
     assert seen == {"not ready while full": True, "ready again": True}
+    log = p.log.read_text()
+    assert "No space left on device" in log and log.count("lake not writable") <= 1
+
+
+def test_running_out_of_inodes_for_a_while_gives_clear_lines_not_ready_and_no_loss_when_they_return(
+        chaos_pipeline: Callable[[], Pipeline]) -> None:
+    p = chaos_pipeline()
+    fillers = p.data / "inodes"
+    seen: dict[str, bool] = {}
+
+    def fill(run: ProcessorRun) -> None:
+        fillers.mkdir()
+        with contextlib.suppress(OSError):  # ENOSPC once the file system has no inode left
+            for n in range(1_000_000):
+                (fillers / str(n)).touch()
+        seen["not ready without inodes"] = becomes(run, ready=False)
+
+    def free(run: ProcessorRun) -> None:
+        for f in fillers.iterdir():
+            f.unlink()
+        seen["ready again"] = becomes(run, ready=True)
+
+    with small_disk(p.data, size="256m", inodes=4096):  # room for bytes, few inodes: staging and lake files need them
+        outage(p, "DATA_DIR out of inodes for 10 s", 20_000, 1500, 121, fill, free, start=3, length=10)
+    assert seen == {"not ready without inodes": True, "ready again": True}
     log = p.log.read_text()
     assert "No space left on device" in log and log.count("lake not writable") <= 1
