@@ -24,7 +24,7 @@ from processor.lake.durable import file_system
 from processor.lake.publish import PIECE, Piece, next_piece
 from processor.lake.staging import StagingArea, StagingRoot
 from processor.metrics import Metrics
-from processor.ownership import FolderStaging
+from processor.ownership import FolderStaging, Staging
 from processor.postgres.connection import ReconnectingConnection
 from processor.postgres.offsets import advance
 from processor.postgres.staging import StagedBatch
@@ -73,7 +73,7 @@ def staging_in(data: Path, piece: Piece = PIECE) -> FolderStaging:
     return FolderStaging(StagingRoot(staged=data / "staging", temp=data / "tmp"), data / "events", piece)
 
 
-def checkpoint(staging: FolderStaging, db: ReconnectingConnection, tp: TopicPartition, first: int, last: int,
+def checkpoint(staging: Staging, db: ReconnectingConnection, tp: TopicPartition, first: int, last: int,
                stamps: tuple[int, ...], commit: bool = True) -> None:
     """Stage one batch and advance the offsets as a checkpoint does; committed or (a crash) rolled back."""
     def work(conn: psycopg.Connection[Any]) -> None:

@@ -19,12 +19,11 @@ from processor.lake.shared import SharedStaging
 from processor.metrics import Metrics
 from processor.postgres.connection import ReconnectingConnection
 from processor.postgres.staging import publishing, staged_ranges
-from processor.records import TopicPartition
 
 from ...helpers import query
 from ...services import provisioned_database, role_url
 from ..harness import lake_events
-from .test_publish import DEVICES_0, T13, events
+from .test_publish import DEVICES_0, T13, Crash, checkpoint
 
 pytestmark = pytest.mark.integration
 NAME = "part-devices-0-00000000000000000000-00000000000000000004.parquet"
@@ -42,25 +41,6 @@ def shared(postgres_url: str, s3: S3Options, new_bucket: Callable[[], str],
         db.close()
 
 
-class Crash(Exception):
-    """The owner dies inside a transaction: PostgreSQL rolls it back."""
-
-
-def stage(staging: SharedStaging, db: ReconnectingConnection, tp: TopicPartition, first: int, last: int,
-          stamps: tuple[int, ...], commit: bool = True) -> None:
-    """Stage one batch in a transaction of its own, committed or (a crash before COMMIT) rolled back."""
-    def work(conn: psycopg.Connection[Any]) -> None:
-        stager, _ = staging.take(conn, tp)
-        stager.stage(first, last, events(*stamps))
-        if not commit:
-            raise Crash
-    if commit:
-        db.transaction(work)
-    else:
-        with pytest.raises(Crash):
-            db.transaction(work)
-
-
 def objects(lake: LakeStore) -> dict[str, bytes]:
     found = {}
     for o in lake.walk():
@@ -71,8 +51,8 @@ def objects(lake: LakeStore) -> dict[str, bytes]:
 
 def test_a_publish_puts_one_object_per_hour_at_its_final_key_and_empties_the_staging(shared: Any) -> None:
     staging, db, lake, url = shared
-    stage(staging, db, DEVICES_0, 0, 1, (T13 + 5, T13 + 3600))
-    stage(staging, db, DEVICES_0, 2, 4, (T13 + 10,))
+    checkpoint(staging, db, DEVICES_0, 0, 1, (T13 + 5, T13 + 3600))
+    checkpoint(staging, db, DEVICES_0, 2, 4, (T13 + 10,))
     written = staging.publish(db, DEVICES_0)
     assert sorted(objects(lake)) == [f"year=2022/month=10/day=29/hour={h}/{NAME}" for h in (13, 14)]
     assert sorted(written) == sorted(lake.uri(lake.path(k)) for k in objects(lake))
@@ -83,15 +63,15 @@ def test_a_publish_puts_one_object_per_hour_at_its_final_key_and_empties_the_sta
 
 def test_a_batch_whose_transaction_rolled_back_was_never_staged(shared: Any) -> None:
     staging, db, lake, _ = shared
-    stage(staging, db, DEVICES_0, 0, 1, (T13, T13 + 1), commit=False)
+    checkpoint(staging, db, DEVICES_0, 0, 1, (T13, T13 + 1), commit=False)
     assert staging.publish(db, DEVICES_0) == [] and objects(lake) == {}
 
 
 def test_a_publish_interrupted_after_its_puts_is_finished_by_the_next_owner_with_the_same_keys_and_bytes(
         shared: Any) -> None:
     staging, db, lake, _ = shared
-    stage(staging, db, DEVICES_0, 0, 1, (T13 + 5, T13 + 3600))
-    stage(staging, db, DEVICES_0, 2, 4, (T13 + 10,))
+    checkpoint(staging, db, DEVICES_0, 0, 1, (T13 + 5, T13 + 3600))
+    checkpoint(staging, db, DEVICES_0, 2, 4, (T13 + 10,))
     span, _ = db.transaction(staging.publisher.plan, DEVICES_0)  # the manifest is committed...
     assert span == (0, 4)
 
@@ -102,7 +82,7 @@ def test_a_publish_interrupted_after_its_puts_is_finished_by_the_next_owner_with
         db.transaction(crash_before_commit)
     first_attempt = objects(lake)
     assert len(first_attempt) == 2 and db.transaction(lambda c: publishing(c, DEVICES_0)) == (0, 4)
-    stage(staging, db, DEVICES_0, 5, 5, (T13 + 20,))  # the next owner stages before its first publish
+    checkpoint(staging, db, DEVICES_0, 5, 5, (T13 + 20,))  # the next owner stages before its first publish
     staging.publish(db, DEVICES_0)
     after = objects(lake)
     assert {k: after[k] for k in first_attempt} == first_attempt  # same keys, same content
@@ -115,7 +95,7 @@ def test_a_publish_interrupted_after_its_puts_is_finished_by_the_next_owner_with
 def test_a_temporary_folder_that_cannot_be_written_is_lake_unavailable_and_loses_nothing(shared: Any,
                                                                                       tmp_path: Path) -> None:
     staging, db, lake, _ = shared
-    stage(staging, db, DEVICES_0, 0, 1, (T13, T13 + 3600))
+    checkpoint(staging, db, DEVICES_0, 0, 1, (T13, T13 + 3600))
     (tmp_path / "tmp").write_bytes(b"")  # DATA_DIR/tmp is a file: every write under it fails, as on a full disk
     with pytest.raises(LakeUnavailable, match="tmp"):
         staging.publish(db, DEVICES_0)

@@ -15,6 +15,7 @@ from common import schema
 from processor.lake.durable import write_ipc_atomically
 from processor.lake.staging import StagingArea, StagingRoot
 from processor.ownership import FolderStaging
+from processor.postgres.connection import ReconnectingConnection
 
 from ...helpers import query
 from ...services import role_url
@@ -26,23 +27,8 @@ __all__ = ["folder"]  # the fixture, shared with test_publish.py
 
 def test_a_zombie_that_stages_after_its_session_died_never_gets_its_file_published(folder: Any) -> None:
     data, db, url = folder
-    # Two processors on one host, one DATA_DIR: the zombie and the partition's new owner.
-    zombie_staging, owner_staging = (FolderStaging(StagingRoot(staged=data / "staging", temp=data / "tmp"),
-                                                   data / "events") for _ in range(2))
     stamps = tuple(T13 + i for i in range(10))
-    zombie = psycopg.connect(role_url(url, schema.PROCESSOR_ROLE))
-    try:
-        stager, next_offset = zombie_staging.take(zombie, DEVICES_0)  # the zombie takes the partition, admits...
-        assert next_offset == 0
-        # ...and is frozen before it stages, past DATABASE_IDLE_IN_TRANSACTION_TIMEOUT: the server ends its
-        # session, rolling its transaction back and releasing the partition's row.
-        assert query(url, "SELECT pg_terminate_backend(%s)", (zombie.info.backend_pid,)) == [(True,)]
-        checkpoint(owner_staging, db, DEVICES_0, 0, 9, stamps)  # the new owner commits the same offsets, and more
-        # The zombie wakes and stages its batch. Recording its range on the dead session fails; the file is written.
-        with contextlib.suppress(psycopg.OperationalError):
-            stager.stage(0, 4, events(*stamps[:5]))
-    finally:
-        zombie.close()  # no COMMIT: its session is gone
+    owner_staging = zombie_stages_after_the_owner_committed(data, db, url, 0, 4, events(*stamps[:5]))
     assert (0, 4) in [(f.first, f.last) for f in zombie_staging_area(data).files()]
     owner_staging.publish(db, DEVICES_0)
     assert lake_rows(data / "events") == [(f"u{i}", i, 13) for i in range(10)]  # each event exactly once
@@ -51,24 +37,35 @@ def test_a_zombie_that_stages_after_its_session_died_never_gets_its_file_publish
 
 def test_a_zombie_that_stages_the_very_range_the_new_owner_committed_never_replaces_its_file(folder: Any) -> None:
     data, db, url = folder
-    zombie_staging, owner_staging = (FolderStaging(StagingRoot(staged=data / "staging", temp=data / "tmp"),
-                                                   data / "events") for _ in range(2))
     stamps = tuple(T13 + i for i in range(10))
-    zombie = psycopg.connect(role_url(url, schema.PROCESSOR_ROLE))
-    try:
-        stager, _ = zombie_staging.take(zombie, DEVICES_0)
-        assert query(url, "SELECT pg_terminate_backend(%s)", (zombie.info.backend_pid,)) == [(True,)]
-        checkpoint(owner_staging, db, DEVICES_0, 0, 9, stamps)  # the new owner commits offsets 0-9
-        # The zombie's admission of the same offsets differed (another contract version, another overflow
-        # decision): it wakes and stages offsets 0-9 with other events. It must not replace the owner's file.
-        with contextlib.suppress(psycopg.OperationalError):
-            stager.stage(0, 9, events(*stamps[:3]))
-    finally:
-        zombie.close()
+    # The zombie's admission of the same offsets differed (another contract version, another overflow
+    # decision): it wakes and stages offsets 0-9 with other events. It must not replace the owner's file.
+    owner_staging = zombie_stages_after_the_owner_committed(data, db, url, 0, 9, events(*stamps[:3]))
     assert [(f.first, f.last) for f in zombie_staging_area(data).files()] == [(0, 9), (0, 9)]
     owner_staging.publish(db, DEVICES_0)
     assert lake_rows(data / "events") == [(f"u{i}", i, 13) for i in range(10)]  # the owner's events, once
     assert list((data / "staging" / "devices" / "0").iterdir()) == []
+
+
+def zombie_stages_after_the_owner_committed(data: Path, db: ReconnectingConnection, url: str, first: int, last: int,
+                                            staged: pa.Table) -> FolderStaging:
+    """Two processors on one host, one DATA_DIR. The zombie takes the partition and admits, then is frozen
+    before it stages, past DATABASE_IDLE_IN_TRANSACTION_TIMEOUT: the server ends its session, rolling its
+    transaction back. The new owner commits offsets 0-9 (events u0-u9); the zombie wakes and stages
+    ``first``-``last`` (recording it on the dead session fails; the file is written). The new owner's staging."""
+    zombie_staging, owner_staging = (FolderStaging(StagingRoot(staged=data / "staging", temp=data / "tmp"),
+                                                   data / "events") for _ in range(2))
+    zombie = psycopg.connect(role_url(url, schema.PROCESSOR_ROLE))
+    try:
+        stager, next_offset = zombie_staging.take(zombie, DEVICES_0)
+        assert next_offset == 0
+        assert query(url, "SELECT pg_terminate_backend(%s)", (zombie.info.backend_pid,)) == [(True,)]
+        checkpoint(owner_staging, db, DEVICES_0, 0, 9, tuple(T13 + i for i in range(10)))
+        with contextlib.suppress(psycopg.OperationalError):
+            stager.stage(first, last, staged)
+    finally:
+        zombie.close()  # no COMMIT: its session is gone
+    return owner_staging
 
 
 def zombie_staging_area(data: Path) -> StagingArea:
