@@ -1,0 +1,164 @@
+"""The systems of bench/freshness.py on a live topic: our processor, its maximum rate, and the Spark original.
+
+Each run gets a fresh topic and database. The system starts on the empty topic and is warmed up
+(one message, seen end to end) before the load begins, so start-up is not part of any probe's
+time. Then ``probe_load.py`` sends the load and the probes, and a watcher polls for them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from confluent_kafka import Producer
+
+from bench.peers.spark.environment import SparkEnvironment
+from common import schema
+from common.kafka import ensure_topic
+from devstack.services import create_database, drop_database, unique
+from simulator.events import Event, encode
+
+from .probe_load import PROBE_ANTENNA, PROBE_APP
+from .probe_watch import BytesWatch
+from .roles import provision_with_roles, service_url
+from .systems import SPARK, jdbc_url
+from .tables import rows
+from .watch import Limits, Stalled, Watched
+
+ROOT = Path(__file__).resolve().parents[2]
+PARTITIONS = 4
+WARMUP = "warmup"
+
+
+@dataclass
+class Target:
+    """A fresh topic and database for one system's run (``close`` drops the database and the folder)."""
+
+    brokers: str
+    topic: str
+    url: str
+    folder: Path
+
+    @classmethod
+    def create(cls, brokers: str, server_url: str, prefix: str) -> Target:
+        topic = unique(prefix)
+        ensure_topic(brokers, topic, PARTITIONS)
+        url = create_database(server_url)
+        provision_with_roles(url)
+        return cls(brokers, topic, url, Path(tempfile.mkdtemp(prefix=f"{prefix}-")))
+
+    def warmup_message(self) -> bytes:
+        """One event, stamped now, whose user id no load event has (sent before the load)."""
+        value = encode(Event(int(time.time()), WARMUP, PROBE_ANTENNA, 1, PROBE_APP))
+        producer = Producer({"bootstrap.servers": self.brokers, "acks": "all"})
+        producer.produce(self.topic, value, partition=0)
+        if producer.flush(30) != 0:
+            raise Stalled(f"the warm-up message was not delivered to {self.topic}")
+        return value
+
+    def offsets(self) -> int:
+        return int(rows(self.url, "SELECT coalesce(sum(next_offset), 0)::bigint FROM processor_offsets")[0][0])
+
+    def close(self) -> None:
+        drop_database(self.url)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_processor(target: Target, limits: Limits, env: dict[str, str]) -> Watched:
+    """``python -m processor`` on the target as ``pipeline_processor``, with its defaults unless ``env`` says."""
+    base = {"KAFKA_BROKERS": target.brokers, "KAFKA_TOPIC": target.topic, "KAFKA_DLQ_TOPIC": target.topic + "-dlq",
+            "DATABASE_URL": service_url(target.url, schema.PROCESSOR_ROLE), "DATA_DIR": str(target.folder),
+            "CONSUMER_GROUP": f"ours-{target.topic}", "METRICS_PORT": "0", "LOG_LEVEL": "WARNING"}
+    return Watched([sys.executable, "-m", "processor"], "our processor", limits, env=base | env, cwd=ROOT)
+
+
+def warm_up(job: Watched, target: Target) -> bytes:
+    """Send the warm-up message and wait until the system has counted it in ``bytes``."""
+    value = target.warmup_message()
+    watch = BytesWatch(target.url, [WARMUP])
+
+    def counted() -> bool:
+        watch.poll()
+        return not watch.pending
+
+    try:
+        job.wait("the warm-up message counted in bytes", done=counted, interval=0.5)
+    finally:
+        watch.close()
+    return value
+
+
+def maximum_rate(target: Target, events: int, limits: Limits, env: dict[str, str]) -> float:
+    """Events/s our processor commits while draining a backlog of ``events`` (from its first commit to its last)."""
+    job = start_processor(target, limits, env)
+    first: list[tuple[float, int]] = []
+
+    def done() -> bool:
+        committed = target.offsets()
+        if committed and not first:
+            first.append((time.monotonic(), committed))
+        return committed >= events
+
+    try:
+        job.wait(f"offsets of all {events} messages committed", done=done, progress=target.offsets, interval=0.1)
+        ended = time.monotonic()
+    finally:
+        job.stop()
+    started, committed = first[0]
+    return (events - committed) / max(ended - started, 1e-3)
+
+
+def probe_load(target: Target, rate: float, seconds: float, every: float, limits: Limits,
+               keep_going: bool = False) -> tuple[Watched, Path]:
+    probes = target.folder / "probes.json"
+    cmd = [sys.executable, str(ROOT / "bench" / "support" / "probe_load.py"), "--brokers", target.brokers,
+           "--topic", target.topic, "--rate", f"{rate:.0f}", "--seconds", str(seconds), "--probes", str(probes),
+           "--probe-every", str(every)] + (["--keep-going"] if keep_going else [])
+    return Watched(cmd, "probe load producer", limits), probes
+
+
+def watch_until(watch: Callable[[], None], finished: Callable[[], bool], jobs: list[Watched], waiting_for: str,
+                deadline: float, every: float) -> None:
+    """Call ``watch`` every ``every`` seconds until ``finished()``; fail if a job dies or ``deadline`` (monotonic) passes."""
+    checked = 0.0
+    while not finished():
+        watch()
+        now = time.monotonic()
+        if now - checked > 1.0:
+            checked = now
+            for job in jobs:
+                if job.proc.poll() not in (None, 0):
+                    raise Stalled(f"{job.label} exited with status {job.proc.poll()} while waiting for "
+                                  f"{waiting_for}; last output: {job.last_line()}")
+        if now > deadline:
+            raise Stalled(f"not done in time while waiting for {waiting_for}")
+        time.sleep(every)
+
+
+def start_spark(env: SparkEnvironment, target: Target, limits: Limits, max_offsets: int, memory: str) -> Watched:
+    cmd = [str(env.python), str(SPARK / "live_job.py"), "--brokers", target.brokers, "--topic", target.topic,
+           "--lake", str(target.folder / "lake"), "--checkpoints", str(target.folder / "checkpoints"),
+           "--jdbc-url", jdbc_url(target.url), "--jars", ",".join(map(str, env.jars)),
+           "--max-offsets-per-trigger", str(max_offsets), "--driver-memory", memory]
+    return Watched(cmd, "spark live job", limits, cwd=target.folder)
+
+
+def spark_rows(job: Watched) -> int:
+    """Input rows Spark's four queries have processed, from its last progress line."""
+    for line in reversed(job.output):
+        if line.startswith("progress ") and " rows=" in line:
+            return int(line.rsplit("rows=", 1)[1])
+    return 0
+
+
+def warm_up_spark(job: Watched, target: Target) -> None:
+    """Send the warm-up message and wait until each of Spark's four queries has read it (append mode
+    writes nothing to ``bytes`` until later event time arrives)."""
+    target.warmup_message()
+    job.wait("each Spark query to read the warm-up message", done=lambda: spark_rows(job) >= 4,
+             progress=job.last_line, interval=0.5)
