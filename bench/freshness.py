@@ -134,6 +134,15 @@ def spark_run(brokers: str, server: str, rate: float, args: argparse.Namespace, 
         target.close()
 
 
+def spark_or_none(brokers: str, server: str, rate: float, args: argparse.Namespace, limits: Limits) -> Latency | None:
+    """Spark's run, or None (said in one line) if it stalled: our own runs' figures still count."""
+    try:
+        return spark_run(brokers, server, rate, args, limits)
+    except Stalled as e:
+        print(f"  spark: {e}", flush=True)
+        return None
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seconds", type=int, default=60, help="seconds of probes at each rate")
@@ -180,7 +189,7 @@ def measure(args: argparse.Namespace, limits: Limits) -> None:
               f"(load {os.getloadavg()[0]:.2f})", flush=True)
         with ThreadPoolExecutor(1) as pool:
             waiting = pool.submit(half.finish)
-            spark = None if args.no_spark else spark_run(brokers, server, top / 2, args, limits)
+            spark = None if args.no_spark else spark_or_none(brokers, server, top / 2, args, limits)
             lake, half_exact = waiting.result()
     assert lake is not None
     print(f"  lake (half rate, LAKE_FLUSH_SECONDS {args.lake_flush_seconds or 'default'}): {lake}; exact {half_exact}")

@@ -160,5 +160,4 @@ def warm_up_spark(job: Watched, target: Target) -> None:
     """Send the warm-up message and wait until each of Spark's four queries has read it (append mode
     writes nothing to ``bytes`` until later event time arrives)."""
     target.warmup_message()
-    job.wait("each Spark query to read the warm-up message", done=lambda: spark_rows(job) >= 4,
-             progress=job.last_line, interval=0.5)
+    job.wait("each Spark query to read the warm-up message", done=lambda: spark_rows(job) >= 4, interval=0.5)

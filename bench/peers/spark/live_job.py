@@ -32,6 +32,7 @@ def main() -> None:
     for column, metric in (("id", "user_total_bytes"), ("antenna_id", "antenna_total_bytes"), ("app", "app_total_bytes")):
         queries.append(write_to_jdbc(total_bytes(events, column, metric), args.jdbc_url, "bytes",
                                      f"{args.checkpoints}/{metric}"))
+    print(f"started {len(queries)} queries", flush=True)
     while not stopping.wait(2.0):
         if failed := [q for q in queries if q.exception() is not None]:
             raise RuntimeError(f"streaming query failed: {failed[0].exception()}")
