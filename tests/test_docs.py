@@ -112,14 +112,7 @@ def anchors(markdown: str) -> set[str]:
 
 # Found by this test in files other sessions are editing (issue 18): each line goes with its fix,
 # and the test fails once a listed problem is gone, so the list only shrinks.
-AWAITING_FIX = {
-    Path("docs/security.md"): [
-        "docs/security.md: `tests/batch/test_cli.py::test_a_table_locked_by_another_session_is_one_error_line_naming_"
-        "the_lock_timeout`: tests/batch/test_cli.py defines no test_a_table_locked_by_another_session_is_one_error_"
-        "line_naming_the_lock_timeout"],
-    Path("processor/README.md"): [
-        "processor/README.md: `lake/staging.py::discard_uncommitted`: lake/staging.py defines no discard_uncommitted"],
-}
+AWAITING_FIX: dict[Path, list[str]] = {}  # names of docs that still point at nothing: none now
 
 
 @pytest.mark.parametrize("doc", MARKDOWN, ids=str)
