@@ -27,8 +27,7 @@ from .hours import label
 from .key_sums import KEYS, BadRow, KeySums
 from .lake_check import COLUMNS, check_file, time_bounds
 
-# One reader thread per core: pyarrow's decoding and Polars' group-bys release the GIL. Both readers'
-# group-bys run on Polars' own thread pool (limiting it to one thread was 40 % slower: BENCHMARKS.md).
+# One reader thread per core (at least two): pyarrow's decoding releases the GIL.
 READERS = max(2, os.cpu_count() or 2)
 BATCH_ROWS = 2_000_000  # rows summed in one pass: few calls, bounded memory (about 40 MB per reader)
 

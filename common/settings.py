@@ -179,7 +179,8 @@ class DatabaseSettings(ServiceSettings):
 class LakeSettings(ServiceSettings):
     """Where the Parquet lake is."""
 
-    data_dir: Path = Field(Path("./data"), description="Folder holding the Parquet lake.")
+    data_dir: Path = Field(Path("./data"), description="Local folder: the lake's default place (events/) unless LAKE_URL "
+                           "says otherwise, and the processor's staging/, tmp/ and state/.")
 
     @property
     def lake_dir(self) -> Path:
