@@ -1,17 +1,18 @@
 """Sums of bytes per id, antenna_id and app, computed on dictionary codes (the pure core of the hour).
 
 A lake file stores each key column dictionary-encoded: per row group, a small dictionary of the
-distinct strings and one integer code per row. Each row group is summed on its own codes with a
-direct-indexed sum (numpy's ``bincount``: an array slot per code, no hash table, no string per row),
-per id and per (antenna, app) code pair; antennas and apps are rolled up from the pairs. Only then
-are the few thousand sums mapped to the key strings (``pc.index_in`` of the row group's dictionary
-in the reader's own dictionary: one hash per distinct string) and added into the reader's running
-totals. The result is exact whatever the dictionaries, the row order or the batching.
+distinct strings and one integer code per row. Each batch is summed on its own codes with a
+direct-indexed sum (numpy's ``add.at`` on int64 for bytes, ``bincount`` for event counts: an array
+slot per code, no hash table, no string per row), per id and per (antenna, app) code pair; antennas
+and apps are rolled up from the pairs. Only then are the few thousand sums mapped to the key
+strings (``pc.index_in`` of the batch's dictionary in the reader's own dictionary: one hash per
+distinct string) and added into the reader's running totals. The result is exact whatever the
+dictionaries, the row order or the batching.
 
-Exact, never wrapped: ``bincount`` adds in float64, exact below 2**53, so a row group whose largest
-``bytes`` times its rows could reach 2**53 is summed in 21-bit slices and recombined on Python
-integers; running totals are int64 while the sum of every row's largest possible value stays within
-BIGINT, and Python integers after. A total past BIGINT is a ``LakeError``.
+Exact, never wrapped: a batch whose largest ``bytes`` times its rows could pass BIGINT is summed in
+31-bit slices and recombined on Python integers; running totals are int64 while the sum of every
+row's largest possible value stays within BIGINT, and Python integers after. A total past BIGINT is
+a ``LakeError``.
 """
 
 from __future__ import annotations
