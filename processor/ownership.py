@@ -112,9 +112,10 @@ class FolderStaging:
         """Under the lock, before a plan: files no COMMIT recorded are a crash's or a zombie's."""
         self._root.area(tp).discard_unrecorded({b.file for b in staged if b.file is not None})
 
-    def read(self, conn: psycopg.Connection[Any], tp: TopicPartition, batch: rows.OffsetRange) -> pa.Table:
+    def read(self, conn: psycopg.Connection[Any], tp: TopicPartition, batch: rows.StagedBatch) -> pa.Table:
         """The events of the file the batch's row names (never another writer's file of the same range)."""
-        return read_ipc(self._root.area(tp).folder / rows.staged_file(conn, tp, batch[0]))
+        assert batch.file is not None, f"staged batch {tp}@{batch.first} of a folder lake names no file"
+        return read_ipc(self._root.area(tp).folder / batch.file)
 
     def forget(self, tp: TopicPartition, batches: list[rows.OffsetRange]) -> None:
         """Every file of the published ranges: the recorded one, and any zombie's of the same range."""

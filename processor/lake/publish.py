@@ -72,7 +72,7 @@ class Batches(Protocol):
         """Under the lock, before a plan: drop events no committed batch recorded (``staged``: those that are)."""
         ...
 
-    def read(self, conn: psycopg.Connection[Any], tp: TopicPartition, batch: rows.OffsetRange) -> pa.Table:
+    def read(self, conn: psycopg.Connection[Any], tp: TopicPartition, batch: rows.StagedBatch) -> pa.Table:
         """The events of one recorded batch."""
         ...
 
@@ -130,7 +130,7 @@ class Publisher:
             return [], []  # a later owner finished this publish while we waited for the lock
         tmp = self._temp / tp.topic / str(tp.partition)
         name = lake_file_name(tp, *span)
-        batches = rows.staged_ranges(conn, tp, span)
+        batches = rows.staged_batches(conn, tp, span)
         written: list[str] = []
         with file_system(tmp):
             shutil.rmtree(tmp, ignore_errors=True)  # leftovers of a crash on this host, ours under the lock
@@ -138,4 +138,4 @@ class Publisher:
                              lambda hour, path: written.append(self._sink.commit(hour, name, path)))
         rows.delete_staged(conn, tp, span)
         rows.finish_publishing(conn, tp)
-        return written, batches
+        return written, [(b.first, b.last) for b in batches]

@@ -67,8 +67,8 @@ class SharedStaging:
     def tidy(self, tp: TopicPartition, staged: list[rows.StagedBatch]) -> None:
         """Nothing to tidy: an uncommitted batch never became a row."""
 
-    def read(self, conn: psycopg.Connection[Any], tp: TopicPartition, batch: rows.OffsetRange) -> pa.Table:
-        return read_ipc_buffer(rows.staged_events(conn, tp, batch[0]))  # one row at a time: memory bounded
+    def read(self, conn: psycopg.Connection[Any], tp: TopicPartition, batch: rows.StagedBatch) -> pa.Table:
+        return read_ipc_buffer(rows.staged_events(conn, tp, batch.first))  # one row at a time: memory bounded
 
     def forget(self, tp: TopicPartition, batches: list[rows.OffsetRange]) -> None:
         """Nothing to forget: the rows went with the publish's COMMIT."""

@@ -43,29 +43,15 @@ def stage_events(conn: psycopg.Connection[Any], tp: TopicPartition, first: int, 
                          "VALUES (%s, %s, %s, %s, %b, %s)").format(_STAGING), (*tp, first, last, events, staged_file))
 
 
-def staged_ranges(conn: psycopg.Connection[Any], tp: TopicPartition,
-                  within: OffsetRange | None = None) -> list[OffsetRange]:
-    """The partition's staged batches (all, or those inside ``within``), in offset order."""
+def staged_batches(conn: psycopg.Connection[Any], tp: TopicPartition,
+                   within: OffsetRange | None = None) -> list[StagedBatch]:
+    """The partition's staged batches (all, or those inside ``within``) with their sizes and staged
+    files, in offset order."""
     lo, hi = within or (0, 2**63 - 1)
-    rows = conn.execute(sql.SQL("SELECT first_offset, last_offset FROM {} WHERE {} AND first_offset >= %s "
-                                "AND last_offset <= %s ORDER BY first_offset").format(_STAGING, _PARTITION),
-                        (*tp, lo, hi)).fetchall()
-    return [(int(f), int(la)) for f, la in rows]
-
-
-def staged_batches(conn: psycopg.Connection[Any], tp: TopicPartition) -> list[StagedBatch]:
-    """The partition's staged batches with their sizes (and staged files), in offset order."""
     rows = conn.execute(sql.SQL("SELECT first_offset, last_offset, coalesce(octet_length(events), 0), staged_file "
-                                "FROM {} WHERE {} ORDER BY first_offset").format(_STAGING, _PARTITION), tp).fetchall()
+                                "FROM {} WHERE {} AND first_offset >= %s AND last_offset <= %s ORDER BY first_offset")
+                        .format(_STAGING, _PARTITION), (*tp, lo, hi)).fetchall()
     return [StagedBatch(int(f), int(la), int(n), name) for f, la, n, name in rows]
-
-
-def staged_file(conn: psycopg.Connection[Any], tp: TopicPartition, first: int) -> str:
-    """The name of the staged file that holds the batch starting at ``first`` (a lake in a folder)."""
-    row = conn.execute(sql.SQL("SELECT staged_file FROM {} WHERE {} AND first_offset = %s").format(_STAGING, _PARTITION),
-                       (*tp, first)).fetchone()
-    assert row is not None and row[0] is not None, f"staged batch {tp}@{first} has no file under its partition's lock"
-    return str(row[0])
 
 
 def staged_events(conn: psycopg.Connection[Any], tp: TopicPartition, first: int) -> bytes:

@@ -18,7 +18,7 @@ from common.s3 import S3Options
 from processor.lake.shared import SharedStaging
 from processor.metrics import Metrics
 from processor.postgres.connection import ReconnectingConnection
-from processor.postgres.staging import publishing, staged_ranges
+from processor.postgres.staging import publishing, staged_batches
 
 from ...helpers import query
 from ...services import provisioned_database, role_url
@@ -89,7 +89,7 @@ def test_a_publish_interrupted_after_its_puts_is_finished_by_the_next_owner_with
     assert sorted(after) == sorted([*first_attempt, "year=2022/month=10/day=29/hour=13/"
                                     "part-devices-0-00000000000000000005-00000000000000000005.parquet"])
     assert [r[3] for r in lake_events(lake)] == [0, 0, 0, 1]
-    assert db.transaction(lambda c: staged_ranges(c, DEVICES_0)) == []
+    assert db.transaction(lambda c: staged_batches(c, DEVICES_0)) == []
 
 
 def test_a_temporary_folder_that_cannot_be_written_is_lake_unavailable_and_loses_nothing(shared: Any,
@@ -99,7 +99,7 @@ def test_a_temporary_folder_that_cannot_be_written_is_lake_unavailable_and_loses
     (tmp_path / "tmp").write_bytes(b"")  # DATA_DIR/tmp is a file: every write under it fails, as on a full disk
     with pytest.raises(LakeUnavailable, match="tmp"):
         staging.publish(db, DEVICES_0)
-    assert objects(lake) == {} and db.transaction(lambda c: staged_ranges(c, DEVICES_0)) == [(0, 1)]
+    assert objects(lake) == {} and [(b.first, b.last) for b in db.transaction(lambda c: staged_batches(c, DEVICES_0))] == [(0, 1)]
     (tmp_path / "tmp").unlink()  # space again
     staging.publish(db, DEVICES_0)
     assert [(r[1], r[3]) for r in lake_events(lake)] == [("u0", 0), ("u1", 1)]
