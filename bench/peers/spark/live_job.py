@@ -14,7 +14,7 @@ import sys
 import threading
 
 from session import spark_session
-from streaming_job import parser_json_data, read_from_kafka, total_bytes, write_to_jdbc, write_to_storage
+from streaming_job import parser_json_data, read_from_kafka, start_queries
 
 
 def main() -> None:
@@ -28,10 +28,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     spark = spark_session("antenna-speed-layer-live", args.jars, args.driver_memory)
     events = parser_json_data(read_from_kafka(spark, args.brokers, args.topic, args.max_offsets_per_trigger))
-    queries = [write_to_storage(events, args.lake, args.checkpoints)]
-    for column, metric in (("id", "user_total_bytes"), ("antenna_id", "antenna_total_bytes"), ("app", "app_total_bytes")):
-        queries.append(write_to_jdbc(total_bytes(events, column, metric), args.jdbc_url, "bytes",
-                                     f"{args.checkpoints}/{metric}"))
+    queries = start_queries(events, args.lake, args.checkpoints, args.jdbc_url)
     print(f"started {len(queries)} queries", flush=True)
     while not stopping.wait(2.0):
         if failed := [q for q in queries if q.exception() is not None]:

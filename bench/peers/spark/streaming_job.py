@@ -72,6 +72,15 @@ def write_to_jdbc(data: DataFrame, url: str, table: str, checkpoint: str) -> Str
     return data.writeStream.foreachBatch(append).option("checkpointLocation", checkpoint).start()
 
 
+def start_queries(events: DataFrame, lake: str, checkpoints: str, jdbc_url: str) -> list[StreamingQuery]:
+    """The seed's four streaming queries: the raw events to the lake, and the 5-minute sums per id,
+    antenna and app appended to ``bytes``."""
+    queries = [write_to_storage(events, lake, checkpoints)]
+    for column, metric in (("id", "user_total_bytes"), ("antenna_id", "antenna_total_bytes"), ("app", "app_total_bytes")):
+        queries.append(write_to_jdbc(total_bytes(events, column, metric), jdbc_url, "bytes", f"{checkpoints}/{metric}"))
+    return queries
+
+
 def wait_for_all(queries: list[StreamingQuery]) -> None:
     """Block until every query has processed (and committed) all the data the topic holds."""
     finished = threading.Event()
@@ -105,10 +114,7 @@ def main() -> None:
     started = time.monotonic()
     spark = spark_session("antenna-speed-layer", args.jars, args.driver_memory)
     events = parser_json_data(read_from_kafka(spark, args.brokers, args.topic, args.max_offsets_per_trigger))
-    queries = [write_to_storage(events, args.lake, args.checkpoints)]
-    for column, metric in (("id", "user_total_bytes"), ("antenna_id", "antenna_total_bytes"), ("app", "app_total_bytes")):
-        queries.append(write_to_jdbc(total_bytes(events, column, metric), args.jdbc_url, "bytes",
-                                     f"{args.checkpoints}/{metric}"))
+    queries = start_queries(events, args.lake, args.checkpoints, args.jdbc_url)
     wait_for_all(queries)
     rows = [sum(p["numInputRows"] for p in q.recentProgress) for q in queries]
     for query in queries:
