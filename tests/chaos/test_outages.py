@@ -229,50 +229,55 @@ def small_disk(folder: Path, size: str = "64m", inodes: int | None = None) -> It
         subprocess.run(["umount", "-l", str(folder)], check=True)
 
 
+def space_runs_out_for_a_while(p: Pipeline, scenario: str, seed: int, take: Callable[[], None],
+                               give_back: Callable[[], None], size: str = "64m", inodes: int | None = None) -> None:
+    """``DATA_DIR`` on a small tmpfs whose space ``take`` uses up for 10 s mid-stream: the processor is
+    not ready meanwhile, ready again after ``give_back``, says "No space left on device" once, and
+    loses and doubles nothing."""
+    seen: dict[str, bool] = {}
+
+    def fill(run: ProcessorRun) -> None:
+        with contextlib.suppress(OSError):  # ENOSPC once the file system is full
+            take()
+        seen["not ready while full"] = becomes(run, ready=False)
+
+    def free(run: ProcessorRun) -> None:
+        give_back()
+        seen["ready again"] = becomes(run, ready=True)
+
+    with small_disk(p.data, size, inodes):
+        outage(p, scenario, 20_000, 1500, seed, fill, free, start=3, length=10)
+    assert seen == {"not ready while full": True, "ready again": True}
+    log = p.log.read_text()
+    assert "No space left on device" in log and log.count("lake not writable") <= 1
+
+
 def test_a_full_disk_for_a_while_gives_clear_lines_not_ready_and_no_loss_when_space_returns(
         chaos_pipeline: Callable[[], Pipeline]) -> None:
     p = chaos_pipeline()
     filler = p.data / "filler"
-    seen: dict[str, bool] = {}
 
-    def fill(run: ProcessorRun) -> None:
+    def take() -> None:
         with open(filler, "wb", buffering=0) as f:  # the whole DATA_DIR: staging and lake alike
-            with contextlib.suppress(OSError):
-                while True:
-                    f.write(b"\0" * (1 << 20))
-        seen["not ready while full"] = becomes(run, ready=False)
+            while True:
+                f.write(b"\0" * (1 << 20))
 
-    def free(run: ProcessorRun) -> None:
-        filler.unlink()
-        seen["ready again"] = becomes(run, ready=True)
-
-    with small_disk(p.data):
-        outage(p, "DATA_DIR disk full for 10 s", 20_000, 1500, 111, fill, free, start=3, length=10)
-    assert seen == {"not ready while full": True, "ready again": True}
-    log = p.log.read_text()
-    assert "No space left on device" in log and log.count("lake not writable") <= 1
+    space_runs_out_for_a_while(p, "DATA_DIR disk full for 10 s", 111, take, filler.unlink)
 
 
 def test_running_out_of_inodes_for_a_while_gives_clear_lines_not_ready_and_no_loss_when_they_return(
         chaos_pipeline: Callable[[], Pipeline]) -> None:
     p = chaos_pipeline()
     fillers = p.data / "inodes"
-    seen: dict[str, bool] = {}
 
-    def fill(run: ProcessorRun) -> None:
+    def take() -> None:
         fillers.mkdir()
-        with contextlib.suppress(OSError):  # ENOSPC once the file system has no inode left
-            for n in range(1_000_000):
-                (fillers / str(n)).touch()
-        seen["not ready without inodes"] = becomes(run, ready=False)
+        for n in range(1_000_000):
+            (fillers / str(n)).touch()
 
-    def free(run: ProcessorRun) -> None:
+    def give_back() -> None:
         for f in fillers.iterdir():
             f.unlink()
-        seen["ready again"] = becomes(run, ready=True)
 
-    with small_disk(p.data, size="256m", inodes=4096):  # room for bytes, few inodes: staging and lake files need them
-        outage(p, "DATA_DIR out of inodes for 10 s", 20_000, 1500, 121, fill, free, start=3, length=10)
-    assert seen == {"not ready without inodes": True, "ready again": True}
-    log = p.log.read_text()
-    assert "No space left on device" in log and log.count("lake not writable") <= 1
+    # Room for bytes, few inodes: staging and lake files need them.
+    space_runs_out_for_a_while(p, "DATA_DIR out of inodes for 10 s", 121, take, give_back, size="256m", inodes=4096)
