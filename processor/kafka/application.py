@@ -96,6 +96,11 @@ class ResumingApplication(Application):
                         "KAFKA_SESSION_TIMEOUT_MS): what was read since the last checkpoint is dropped, and read "
                         "again from PostgreSQL's offsets if the group gives them back", ", ".join(map(str, lost)))
 
+    def _process_message(self, dataframe_composed: Any) -> None:
+        super()._process_message(dataframe_composed)
+        if self._sink.failed:  # the last batch failed: rebuild now, not at the next message's checkpoint
+            self._sink.settle()
+
     def _on_message_processed(self, topic: str, partition: int, offset: int) -> None:
         if self._sink.full:  # COMMIT_BYTES of values buffered: checkpoint now
             self._processing_context.commit_checkpoint(force=True)

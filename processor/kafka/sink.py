@@ -8,8 +8,9 @@ and PostgreSQL work (which mostly release the GIL) overlap with Quix's per-messa
 committed offset may therefore run one checkpoint ahead of PostgreSQL; that is safe because
 PostgreSQL's offsets are the truth: every assignment starts there (``application.ResumingApplication``).
 After a failed batch the sink refuses everything until the application is rebuilt (``ReplayRequired``),
-so nothing is ever applied past a gap. Partitions revoked or lost are dropped from the buffers
-(``drop``): what was read of them is read again by their next owner.
+so nothing is ever applied past a gap; the application looks at ``failed`` after every poll, so a failure
+is acted on at once even when no message follows it (Quix flushes a sink only at a non-empty checkpoint).
+Partitions revoked or lost are dropped from the buffers (``drop``): what was read of them is read again by their next owner.
 """
 
 from __future__ import annotations
@@ -81,6 +82,14 @@ class SpeedLayerSink(BaseSink):
             self.settle()
             if batches:
                 self._pending = self._worker.submit(self._apply, batches)
+
+    @property
+    def failed(self) -> bool:
+        """The batch handed to the worker has failed: ``settle`` raises at once, even on a quiet topic
+        where no further checkpoint would come to notice it."""
+        pending = self._pending
+        return self._failure is not None or (pending is not None and pending.done()
+                                             and pending.exception() is not None)
 
     def settle(self) -> None:
         """Wait for the batch in flight; raise ``ReplayRequired`` if it (or an earlier one) failed."""

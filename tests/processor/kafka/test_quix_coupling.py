@@ -63,3 +63,10 @@ def test_an_early_checkpoint_is_still_quixs_forced_commit_of_its_processing_cont
     assert "_consumer" in inspect.getsource(Application.__init__)
     assert {"on_consumer_error", "on_message_processed", "auto_offset_reset"} <= set(
         inspect.signature(Application.__init__).parameters)
+
+
+def test_the_per_poll_step_we_extend_is_still_quixs_own_and_called_once_per_loop() -> None:
+    step = getattr(Application, "_process_message", None)
+    assert step is not None, "quixstreams.Application._process_message is gone: processor/kafka/application.py must change"
+    assert list(inspect.signature(step).parameters) == ["self", "dataframe_composed"]
+    assert "self._process_message" in inspect.getsource(Application._run_dataframe)

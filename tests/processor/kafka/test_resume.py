@@ -73,17 +73,24 @@ def test_with_latest_a_first_batch_that_failed_is_read_again_not_skipped(new_pip
     p.env.update(AUTO_OFFSET_RESET="latest", RETRY_MAX_SECONDS="1")
     produce(p.brokers, p.topic, [encode(e) for e in make_events(100, seed=3)], PARTITIONS)  # before: not ours
     new = make_events(40, seed=4)
-    with read_only(p.data / "staging"):  # the first batch cannot be staged: it fails and is retried
-        run = ProcessorRun(p.env, p.log).start()
-        deadline = time.monotonic() + 60
-        while offsets(p) != {n: 25 for n in range(PARTITIONS)}:  # the starting point is recorded at once
-            assert time.monotonic() < deadline, offsets(p)
-            time.sleep(0.2)
-        produce(p.brokers, p.topic, [encode(e) for e in new], PARTITIONS)
-        while "cannot write" not in p.log.read_text():
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-    wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic))
+    run = ProcessorRun(p.env, p.log)
+    try:
+        with read_only(p.data / "staging"):  # the first batch cannot be staged: it fails and is retried
+            run.start()
+            deadline = time.monotonic() + 90  # the group join alone can take the session timeout
+            while offsets(p) != {n: 25 for n in range(PARTITIONS)}:  # the starting point is recorded at once
+                assert time.monotonic() < deadline, offsets(p)
+                time.sleep(0.2)
+            produce(p.brokers, p.topic, [encode(e) for e in new], PARTITIONS)
+            deadline = time.monotonic() + 90
+            while "cannot write" not in p.log.read_text():
+                assert time.monotonic() < deadline, "the first batch was never refused by the read-only staging"
+                time.sleep(0.2)
+        wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic))
+    except BaseException:
+        if run.proc is not None and run.proc.poll() is None:
+            run.kill()  # never leave a processor behind to disturb the tests after this one
+        raise
     assert run.stop() == 0
     assert database_totals(p.url) == expected_totals(new)
     assert lake_events(p.data) == expected_lake(new)

@@ -79,6 +79,26 @@ def test_an_outage_makes_the_sink_refuse_everything_until_it_is_replaced() -> No
     assert metrics.registry.get_sample_value("processor_retries_total") == 1
 
 
+def test_a_failed_batch_shows_as_failed_without_another_checkpoint_and_a_good_one_never_does() -> None:
+    applier = Applier()
+    applier.release.clear()
+    sink = SpeedLayerSink(applier, Metrics())
+    assert not sink.failed  # nothing in flight
+    add(sink, T0, 0)
+    sink.flush()
+    assert not sink.failed  # in flight, not failed yet
+    applier.release.set()
+    sink.settle()
+    assert not sink.failed  # applied
+    applier.error = DatabaseUnavailable("PostgreSQL is down")
+    add(sink, T0, 1)
+    sink.flush()  # a quiet topic: no message, hence no checkpoint, follows this one
+    sink._worker.submit(lambda: None).result()  # the worker has finished the failing batch
+    assert sink.failed
+    with pytest.raises(ReplayRequired, match="PostgreSQL is down"):
+        sink.settle()
+
+
 def test_an_unexpected_error_is_not_mistaken_for_an_outage() -> None:
     applier = Applier()
     applier.error = RuntimeError("bug")
