@@ -1,8 +1,7 @@
-"""Lake file names, and the publish manifest of the code before migration 0008 (read once, at upgrade).
+"""The publish manifest of the code before migration 0008 (read once, at upgrade).
 
-A lake file is named after the partition and the offset range its publish recorded, never the
-clock: a replay of the same offsets gets the same name. Before the ranges were recorded in
-PostgreSQL, a lake in a folder kept an interrupted publish's record in
+Lake files are named by ``common.lake.file_name``. Before the ranges were recorded in PostgreSQL, a
+lake in a folder kept an interrupted publish's record in
 ``<staging folder>/_publish.json`` (its staged inputs and the lake file of every hour they cover);
 the first owner after the upgrade finishes it with the same names (``ownership.adopt_legacy``).
 """
@@ -13,15 +12,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..records import TopicPartition
 from .staging import StagingArea
 
 MANIFEST = "_publish.json"
-
-
-def lake_file_name(tp: TopicPartition, first: int, last: int) -> str:
-    """Derived from the data, never the clock: a replay of the same offsets gets the same name."""
-    return f"part-{tp.topic}-{tp.partition}-{first:020d}-{last:020d}.parquet"
 
 
 @dataclass(frozen=True)

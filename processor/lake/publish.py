@@ -27,12 +27,13 @@ from typing import Any, Protocol
 import psycopg
 import pyarrow as pa
 
+from common.lake import file_name
+
 from ..postgres import staging as rows
 from ..postgres.connection import ReconnectingConnection
 from ..records import TopicPartition
 from .durable import file_system
 from .hour_files import write_hour_files
-from .manifest import lake_file_name
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class Publisher:
         if rows.publishing(conn, tp) != span:
             return [], []  # a later owner finished this publish while we waited for the lock
         tmp = self._temp / tp.topic / str(tp.partition)
-        name = lake_file_name(tp, *span)
+        name = file_name(tp.topic, tp.partition, *span)
         batches = rows.staged_batches(conn, tp, span)
         written: list[str] = []
         with file_system(tmp):
