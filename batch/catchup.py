@@ -9,30 +9,18 @@ listing exactly as ``list_hour`` computes it.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 
+from common.lake import prefix_hour
 from common.lake_store import LakeObject, LakeStore
-from common.schema import PARTITION_KEYS
 
 from .lake_reader import fingerprint, visible
 
 
 def partition_hour(relative: str) -> datetime | None:
     """The hour of a ``year=Y/month=M/day=D/hour=H/<file>`` path, or None for anything else."""
-    parts = relative.split("/")
-    if len(parts) != len(PARTITION_KEYS) + 1:
-        return None
-    values = []
-    for key, part in zip(PARTITION_KEYS, parts, strict=False):
-        name, _, value = part.partition("=")
-        if name != key or not value.isdigit():
-            return None
-        values.append(int(value))
-    year, month, day, hour = values
-    try:
-        return datetime(year, month, day, hour, tzinfo=UTC)
-    except ValueError:
-        return None
+    folder, slash, _ = relative.rpartition("/")
+    return prefix_hour(folder) if slash else None
 
 
 def lake_files_by_hour(store: LakeStore) -> dict[datetime, tuple[LakeObject, ...]]:

@@ -1,7 +1,8 @@
 """One hour of the lake: its visible files, their fingerprint, and reading exactly them into key sums.
 
-Only the hour's own folder (in a bucket: its prefix) is listed, never the whole lake. Names
-starting with ``.`` or ``_`` are files the speed layer is still writing and are skipped.
+Only the hour's own folder (in a bucket: its prefix) is listed, never the whole lake. Which files
+count is ``common.lake.counts``: ``*.parquet`` files, but no name starting with ``.`` or ``_`` (other
+tools' bookkeeping, and the writers' temporary files).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from common.errors import LakeError, one_line
-from common.lake import DEFAULT_MAX_EVENT_BYTES, hour_prefix, is_hidden
+from common.lake import DEFAULT_MAX_EVENT_BYTES, counts, hour_prefix
 from common.lake_store import LakeObject, LakeStore
 
 from .hours import label
@@ -53,8 +54,8 @@ def fingerprint(files: Iterable[LakeObject]) -> str:
 
 
 def visible(objects: Iterable[LakeObject]) -> tuple[LakeObject, ...]:
-    """The ``*.parquet`` objects readers take: not in progress, not bookkeeping."""
-    return tuple(o for o in objects if o.name.endswith(".parquet") and not is_hidden(o.name))
+    """The objects that count (``common.lake.counts``): readers take these and only these."""
+    return tuple(o for o in objects if counts(o.name))
 
 
 def list_hour(store: LakeStore, hour: datetime) -> HourFiles:

@@ -46,7 +46,7 @@ from bench.support.batch_range import DUCKDB_RANGE, batch_hours, same_hours  # n
 from bench.support.roles import provision_with_roles, service_url  # noqa: E402
 from bench.support.watch import Limits, Stalled, Watched  # noqa: E402
 from common import schema  # noqa: E402
-from common.lake import EVENT_SCHEMA, hour_dir  # noqa: E402
+from common.lake import EVENT_SCHEMA, file_name, hour_dir  # noqa: E402
 from devstack.services import (  # noqa: E402
     create_bucket,
     create_database,
@@ -118,7 +118,7 @@ def write_lake(lake: Path, events: int, files: int, row_group: int, users: int, 
         size = pc.cast(pc.floor(pc.multiply(pc.random(m, initializer=seed + f * 10 + 9), 10_000)), pa.int64())
         table = pa.table([stamps.cast(pa.timestamp("us", "UTC")), pick(user_ids, 1), pick(antenna_ids, 2),
                           size, pick(apps, 3)], schema=EVENT_SCHEMA)
-        paths.append(folder / f"part-devices-{f}-{f * per:020d}.parquet")
+        paths.append(folder / file_name("devices", f, f * per, f * per + max(m, 1) - 1))
         with pq.ParquetWriter(paths[-1], EVENT_SCHEMA, compression="zstd") as writer:
             for offset in range(0, m, row_group):
                 rows = table.slice(offset, row_group)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pyarrow.fs as pafs
 
 from .errors import ConfigError, LakeUnavailable, one_line
+from .lake import temporary_name
 from .s3 import S3Options
 
 
@@ -97,7 +98,7 @@ class LakeStore:
             return path
         final = Path(path)
         final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+        tmp = final.with_name(temporary_name(final.name, str(os.getpid())))
         with open(tmp, "wb") as f:
             f.write(data)
             f.flush()

@@ -15,7 +15,7 @@ import psycopg
 
 from bench.peers.spark import environment
 from common import schema
-from common.lake import hour_dir
+from common.lake import counts, hour_dir
 
 from .roles import service_url
 from .tables import FirstRow
@@ -112,4 +112,4 @@ def ours_batch(hour: str, url: str, data_dir: Path, limits: Limits) -> Run:
 
 def lake_files(folder: Path, hour_start: int) -> int:
     """Parquet files a lake holds for the hour (Spark's and ours, for the report)."""
-    return len(list(hour_dir(folder, hour_start).glob("*.parquet")))
+    return sum(counts(p.name) for p in hour_dir(folder, hour_start).glob("*"))

@@ -1,7 +1,8 @@
 """Durable file writes: write a temporary file, fsync, rename into place, fsync the folder.
 
-Temporary files live outside the lake (``$DATA_DIR/tmp/<topic>/<partition>/``, same file system),
-so the lake only ever holds complete Parquet files: no reader, however naive, sees a partial one.
+Temporary files are written in ``$DATA_DIR/tmp/<topic>/<partition>/`` and renamed into place. A lake
+on another file system gets a hidden temporary copy inside it first (``common.lake.temporary_name``),
+which no reader counts (``common.lake.counts``): readers only ever take complete Parquet files.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import errno
 import os
 import resource
 import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +20,7 @@ import pyarrow as pa
 import pyarrow.ipc
 
 from common.errors import LakeUnavailable
+from common.lake import temporary_name
 
 
 @contextmanager
@@ -59,8 +62,8 @@ def fsync_dir(folder: Path) -> None:
 def commit_temp(tmp: Path, final: Path) -> None:
     """fsync ``tmp``, rename it to ``final`` atomically, fsync the target folder.
 
-    A lake folder on another file system (``LAKE_URL``) gets a hidden copy beside ``final`` first:
-    readers skip names starting with ``.``, and the rename stays atomic.
+    A lake folder on another file system (``LAKE_URL``) gets a hidden copy beside ``final`` first
+    (``common.lake.temporary_name``: readers skip it), and the rename stays atomic.
     """
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
@@ -70,7 +73,7 @@ def commit_temp(tmp: Path, final: Path) -> None:
     except OSError as e:
         if e.errno != errno.EXDEV:
             raise
-        beside = final.with_name(f".{final.name}.tmp")
+        beside = final.with_name(temporary_name(final.name, uuid.uuid4().hex[:12]))
         shutil.copyfile(tmp, beside)
         commit_temp(beside, final)
         tmp.unlink()

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from common.lake import EVENT_SCHEMA
+from common.lake import EVENT_SCHEMA, temporary_name
 
 _US_PER_HOUR = 3_600_000_000
 ROW_GROUP = 256 * 1024  # rows per Parquet row group: large enough for readers, bounded memory
@@ -66,7 +66,7 @@ def _one_pass(tables: Iterable[pa.Table], done: set[int], tmp_folder: Path,
             wanted = [h for h in pc.unique(hours).to_pylist() if h not in done]
             for h in wanted:
                 if h not in files and len(files) < OPEN_FILES:
-                    files[h] = _HourFile(tmp_folder / f"publish-{h}-{token}.parquet.tmp")
+                    files[h] = _HourFile(tmp_folder / temporary_name(f"hour-{h}.parquet", token))
                 if h in files:
                     files[h].add(table.filter(pc.equal(hours, h)))
             others = [h for h in wanted if h not in files]
@@ -94,7 +94,7 @@ def _hour_by_hour(left: list[pa.Table], tmp_folder: Path, token: str) -> Iterato
     table, start = table.take(order), 0
     for run in pc.value_counts(hours.take(order)).to_pylist():  # sorted: runs in hour order
         hour, rows = int(run["values"]), int(run["counts"])
-        f = _HourFile(tmp_folder / f"publish-{hour}-{token}.parquet.tmp")
+        f = _HourFile(tmp_folder / temporary_name(f"hour-{hour}.parquet", token))
         try:
             f.add(table.slice(start, rows))
             f.flush()

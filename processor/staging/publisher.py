@@ -26,9 +26,10 @@ from typing import Any
 
 import psycopg
 
+from common.lake import file_name
+
 from ..lake.durable import file_system
 from ..lake.hour_files import write_hour_files
-from ..lake.manifest import lake_file_name
 from ..postgres.connection import ReconnectingConnection
 from ..records import TopicPartition
 from . import rows
@@ -101,7 +102,7 @@ class Publisher:
         if rows.publishing(conn, tp) != span:
             return [], []  # a later owner finished this publish while we waited for the lock
         tmp = self._temp / tp.topic / str(tp.partition)
-        name = lake_file_name(tp, *span)
+        name = file_name(tp.topic, tp.partition, *span)
         batches = rows.staged_batches(conn, tp, span)
         written: list[str] = []
         with file_system(tmp):

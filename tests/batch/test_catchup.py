@@ -25,6 +25,9 @@ def test_a_path_is_an_hour_only_with_the_four_partition_keys_and_a_real_date() -
     assert partition_hour("year=2022/month=2/day=30/hour=13/p.parquet") is None
     assert partition_hour("year=2022/month=10/day=29/p.parquet") is None
     assert partition_hour("year=2022/month=10/day=29/minute=13/p.parquet") is None
+    assert partition_hour("year=2022/month=10/day=29/hour=²/p.parquet") is None  # a Unicode digit, not int()'s
+    assert partition_hour("year=2022/month=10/day=29/hour=13/extra/p.parquet") is None
+    assert partition_hour("p.parquet") is None
 
 
 def test_new_hours_and_hours_whose_files_changed_are_pending(lake: LakeStore) -> None:

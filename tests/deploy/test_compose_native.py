@@ -26,7 +26,7 @@ import pytest
 from batch.settings import BatchSettings
 from common import schema
 from common.kafka import end_offsets
-from common.lake import hour_dir
+from common.lake import counts, hour_dir
 from common.schema import LAKE_SUBDIR
 from common.settings import ServiceSettings
 from devstack.ports import free_port, wait_until
@@ -180,7 +180,7 @@ def lake_events(native: Native, hour: str) -> int:
     """Events the processor published into the lake folder of ``hour`` (``2022-10-29T13``)."""
     lake = Path(native.env("processor")["DATA_DIR"]) / LAKE_SUBDIR
     folder = hour_dir(lake, datetime.fromisoformat(hour + ":00+00:00"))
-    files = [p for p in folder.glob("*.parquet") if not p.name.startswith((".", "_"))] if folder.exists() else []
+    files = [p for p in folder.glob("*") if counts(p.name)] if folder.exists() else []
     return int(ds.dataset(files, format="parquet").count_rows()) if files else 0
 
 
