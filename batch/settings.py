@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from common.lake import DEFAULT_MAX_EVENT_BYTES
-from common.settings import DatabaseSettings, LakeStorageSettings
+from common.settings_database import DatabaseSettings
+from common.settings_lake import LakeStorageSettings
 
 
 class BatchSettings(DatabaseSettings, LakeStorageSettings):

@@ -30,5 +30,5 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q -c constraints.txt -e ".[test]"
-"$VENV/bin/python" -c "from devstack.kafka import jars_dir, default_cache_dir; print('install: Kafka jars in', jars_dir(default_cache_dir()))"
-"$VENV/bin/python" -c "from devstack.s3 import s3proxy_jar; from devstack.kafka import default_cache_dir; print('install: S3 server (s3proxy) in', s3proxy_jar(default_cache_dir()))"
+"$VENV/bin/python" -c "from devstack.kafka import jars_dir; from devstack.maven import default_cache_dir; print('install: Kafka jars in', jars_dir(default_cache_dir()))"
+"$VENV/bin/python" -c "from devstack.s3 import s3proxy_jar; from devstack.maven import default_cache_dir; print('install: S3 server (s3proxy) in', s3proxy_jar(default_cache_dir()))"

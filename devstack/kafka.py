@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import uuid
 from dataclasses import dataclass, field
@@ -15,7 +14,8 @@ from pydantic import SecretStr
 from common.errors import DevStackError
 from common.kafka import KafkaConfig, admin
 
-from .maven import copy_dependencies
+from .kafka_properties import server_properties
+from .maven import copy_dependencies, pom_version
 from .ports import port_open
 from .processes import start_detached, stop_detached
 from .tls import SelfSigned, self_signed
@@ -23,12 +23,11 @@ from .tls import SelfSigned, self_signed
 HERE = Path(__file__).parent
 POM = HERE / "kafka-jars.pom.xml"
 LOG4J = HERE / "log4j2.properties"
-SCRAM_LOGIN = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
 
 
 def jars_dir(cache_dir: Path) -> Path:
     """Fetch the broker jars through Maven once; later calls reuse the cached folder."""
-    version = POM.read_text().split("<kafka.version>")[1].split("<")[0]
+    version = pom_version(POM, "kafka.version")
     return copy_dependencies(POM, cache_dir / f"kafka-{version}")
 
 
@@ -99,52 +98,9 @@ class KafkaBroker:
     def pid_file(self) -> Path:
         return self.data_dir / "broker.pid"
 
-    def _sasl_properties(self) -> list[str]:
-        if self.sasl_port is None:
-            return []
-        plain = (f'org.apache.kafka.common.security.plain.PlainLoginModule required '
-                 f'user_{self.sasl_user}="{self.sasl_password}";')
-        return ["listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256",
-                f"listener.name.sasl_plaintext.plain.sasl.jaas.config={plain}",
-                f"listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config={SCRAM_LOGIN}"]
-
-    def _keystore(self, listener: str) -> list[str]:
-        made = self._certificate()
-        return [f"listener.name.{listener}.ssl.keystore.location={made.keystore}",
-                f"listener.name.{listener}.ssl.keystore.type=PKCS12",
-                f"listener.name.{listener}.ssl.keystore.password={made.password}"]
-
-    def _tls_properties(self) -> list[str]:
-        return [] if self.tls_port is None else self._keystore("ssl")
-
-    def _sasl_ssl_properties(self) -> list[str]:
-        if self.sasl_ssl_port is None:
-            return []
-        return ["listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512",
-                f"listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config={SCRAM_LOGIN}", *self._keystore("sasl_ssl")]
-
     def _properties(self) -> str:
-        c, p = self.controller_port, self.port
-        extra = f",SASL_PLAINTEXT://127.0.0.1:{self.sasl_port}" if self.sasl_port else ""
-        extra += f",SSL://127.0.0.1:{self.tls_port}" if self.tls_port else ""
-        extra += f",SASL_SSL://127.0.0.1:{self.sasl_ssl_port}" if self.sasl_ssl_port else ""
-        return "\n".join([
-            "process.roles=broker,controller", "node.id=1",
-            f"controller.quorum.voters=1@127.0.0.1:{c}",
-            f"listeners=PLAINTEXT://127.0.0.1:{p},CONTROLLER://127.0.0.1:{c}{extra}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{p}{extra}",
-            "inter.broker.listener.name=PLAINTEXT", "controller.listener.names=CONTROLLER",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,"
-            "SSL:SSL,SASL_SSL:SASL_SSL",
-            *self._sasl_properties(), *self._tls_properties(), *self._sasl_ssl_properties(),
-            f"log.dirs={self.data_dir / 'logs'}",
-            "offsets.topic.replication.factor=1", "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1", "share.coordinator.state.topic.replication.factor=1",
-            "share.coordinator.state.topic.min.isr=1", "group.initial.rebalance.delay.ms=0",
-            "offsets.topic.num.partitions=4", "transaction.state.log.num.partitions=4",
-            "log.cleaner.dedupe.buffer.size=16777216", "num.partitions=1",
-            "auto.create.topics.enable=false", "",
-        ])
+        tls = self.tls_port is not None or self.sasl_ssl_port is not None
+        return server_properties(self, self._certificate() if tls else None)
 
     def _java(self, main: str, *args: str, heap: str = "") -> list[str]:
         opts = ["-Xms256m", "-Xmx768m"] if heap else []
@@ -200,8 +156,3 @@ class KafkaBroker:
         """SIGKILL the broker, as a crash would stop it (no controlled shutdown)."""
         stop_detached(self.pid_file, grace=0)
 
-
-def default_cache_dir() -> Path:
-    """Where fetched jars are kept between runs (``$XDG_CACHE_HOME`` or ``~/.cache``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "antenna-pipeline"

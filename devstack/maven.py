@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,6 +12,20 @@ from common.errors import DevStackError
 
 log = logging.getLogger(__name__)
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
+
+
+def default_cache_dir() -> Path:
+    """Where fetched jars are kept between runs (``$XDG_CACHE_HOME`` or ``~/.cache``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "antenna-pipeline"
+
+
+def pom_version(pom: Path, name: str) -> str:
+    """The version a POM pins in its ``<properties>`` as ``<name>`` (``kafka.version``...)."""
+    text = pom.read_text()
+    if f"<{name}>" not in text:
+        raise DevStackError(f"{pom.name} pins no <{name}>")
+    return text.split(f"<{name}>")[1].split("<")[0].strip()
 
 
 def copy_dependencies(pom: Path, target: Path, local_repository: Path | None = None) -> Path:

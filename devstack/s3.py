@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from common.errors import DevStackError
 from common.s3 import S3Options
 
-from .maven import copy_dependencies
+from .maven import copy_dependencies, pom_version
 from .ports import port_open
 from .processes import start_detached, stop_detached
 
@@ -25,7 +25,7 @@ REGION = "us-east-1"
 
 def s3proxy_jar(cache_dir: Path) -> Path:
     """The s3proxy jar with its dependencies, fetched through Maven once into ``cache_dir``."""
-    version = POM.read_text().split("<s3proxy.version>")[1].split("<")[0]
+    version = pom_version(POM, "s3proxy.version")
     folder = copy_dependencies(POM, cache_dir / f"s3proxy-{version}")
     return folder / f"s3proxy-{version}-jar-with-dependencies.jar"
 

@@ -28,7 +28,8 @@ from provision.run import run as provision
 from provision.settings import ProvisionSettings
 from provision.users import SEED_USERS
 
-from .kafka import KafkaBroker, default_cache_dir, jars_dir
+from .kafka import KafkaBroker, jars_dir
+from .maven import default_cache_dir
 from .ports import free_port
 from .postgres import PostgresCluster
 from .s3 import S3Server, s3proxy_jar

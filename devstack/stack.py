@@ -6,7 +6,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .kafka import KafkaBroker, default_cache_dir, jars_dir
+from .kafka import KafkaBroker, jars_dir
+from .maven import default_cache_dir
 from .postgres import PostgresCluster
 from .settings import DevstackSettings
 

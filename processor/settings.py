@@ -8,7 +8,9 @@ from typing import Literal
 from pydantic import Field
 
 from common import schema
-from common.settings import DatabaseSettings, KafkaSettings, LakeStorageSettings
+from common.settings_database import DatabaseSettings
+from common.settings_kafka import KafkaSettings
+from common.settings_lake import LakeStorageSettings
 
 from .events.contract import DEFAULT_MAX_EVENT_BYTES
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 
 from common import schema
-from common.settings import DatabaseSettings, real_secret
+from common.settings import real_secret
+from common.settings_database import DatabaseSettings
 
 from .users import SEED_USERS
 

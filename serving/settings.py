@@ -11,7 +11,8 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 
-from common.settings import DatabaseSettings, real_secret
+from common.settings import OptionalRealSecret, real_secret
+from common.settings_database import DatabaseSettings
 
 from .superset.description import Ranges
 
@@ -21,7 +22,7 @@ _DEFAULT = Ranges()
 class BundleSettings(DatabaseSettings):
     """What the Superset bundle connects to and the dashboards' default time ranges."""
 
-    reader_password: SecretStr | None = Field(
+    reader_password: OptionalRealSecret = Field(
         None, description="Password of the read-only role pipeline_reader (none: trust auth).")
     speed_time_range: str = Field(
         _DEFAULT.speed, description="Default time range of the speed-layer dashboard (Superset syntax).")
@@ -30,11 +31,6 @@ class BundleSettings(DatabaseSettings):
     quota_hour_range: str = Field(
         _DEFAULT.quota_hour, description="Default hour of the usage-against-quota bar chart (Superset syntax).")
     refresh_seconds: int = Field(60, ge=10, description="Auto-refresh period of the speed dashboard.")
-
-    @field_validator("reader_password")
-    @classmethod
-    def _real_reader_password(cls, value: SecretStr | None) -> SecretStr | None:
-        return real_secret(value)
 
 
 class SetupSettings(BundleSettings):
@@ -45,17 +41,12 @@ class SetupSettings(BundleSettings):
         Path("data/superset"), description="Folder for Superset's metadata DB and secret key.")
     superset_metadata_url: SecretStr | None = Field(
         None, description="Superset's metadata DB URL (default: SQLite in SUPERSET_HOME).")
-    superset_secret_key: SecretStr | None = Field(
+    superset_secret_key: OptionalRealSecret = Field(
         None, description="Superset's SECRET_KEY (default: generated once, kept in SUPERSET_HOME).")
     admin_username: str = Field("admin", description="Superset administrator's user name.")
-    admin_password: SecretStr | None = Field(
+    admin_password: OptionalRealSecret = Field(
         None, description="Superset administrator's password (required by setup).")
     admin_email: str = Field("admin@localhost", description="Superset administrator's email.")
-
-    @field_validator("superset_secret_key", "admin_password")
-    @classmethod
-    def _real_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        return real_secret(value)
 
     @field_validator("superset_metadata_url")
     @classmethod

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from common.settings import KafkaSettings
+from common.settings_kafka import KafkaSettings
 
 
 class SimulatorSettings(KafkaSettings):

@@ -13,11 +13,12 @@ import logging
 from collections.abc import Sequence
 
 from psycopg import sql
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field
 
 from common.cli import parse_settings, run_main
 from common.db import connect
-from common.settings import DatabaseSettings, real_secret
+from common.settings import RealSecret
+from common.settings_database import DatabaseSettings
 from provision.roles import scram_verifier
 
 ROLE = DATABASE = "superset"
@@ -27,12 +28,7 @@ log = logging.getLogger("superset-db")
 class SupersetDatabaseSettings(DatabaseSettings):
     """The owner's URL and the password of Superset's login role."""
 
-    superset_db_password: SecretStr = Field(description="Password of Superset's login role `superset`.")
-
-    @field_validator("superset_db_password")
-    @classmethod
-    def _real_password(cls, value: SecretStr) -> SecretStr | None:
-        return real_secret(value)
+    superset_db_password: RealSecret = Field(description="Password of Superset's login role `superset`.")
 
 
 def run(settings: SupersetDatabaseSettings) -> None:

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from common import schema
 from common.db import DatabaseConfig, connect, reason, warn_if_superuser
 from common.errors import DatabaseUnavailable, PipelineError
-from common.settings import DatabaseSettings
+from common.settings_database import DatabaseSettings
 
 from ..services import provision_database, role_url
 

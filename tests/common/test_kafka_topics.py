@@ -11,7 +11,8 @@ import pytest
 
 from common.errors import BrokerUnavailable
 from common.kafka import admin, ensure_topic
-from devstack.kafka import KafkaBroker, default_cache_dir, jars_dir
+from devstack.kafka import KafkaBroker, jars_dir
+from devstack.maven import default_cache_dir
 from devstack.ports import free_port
 
 from ..services import unique

@@ -17,7 +17,7 @@ from common.cli import settings_from_args
 from common.errors import ConfigError, LakeError
 from common.lake_store import LakeStore
 from common.s3 import S3Options
-from common.settings import LakeStorageSettings
+from common.settings_lake import LakeStorageSettings
 
 from ..helpers import settings_from_env
 from ..services import s3_env

@@ -7,11 +7,15 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from batch.settings import BatchSettings
-from common.cli import add_settings_arguments, settings_from_args
+from common.cli import add_settings_arguments, secret_settings, settings_from_args
 from common.errors import ConfigError
-from common.settings import DatabaseSettings, KafkaSettings, LakeSettings
+from common.settings import real_secret
+from common.settings_database import DatabaseSettings
+from common.settings_kafka import KafkaSettings
+from common.settings_lake import LakeSettings, LakeStorageSettings
 from devstack.settings import DevstackSettings
 from processor.settings import ProcessorSettings
 from provision.settings import ProvisionSettings
@@ -121,3 +125,28 @@ def test_secrets_have_no_flag_and_help_lists_them_without_their_values(monkeypat
     assert "hunter2" not in text
     with pytest.raises(SystemExit):
         parser.parse_args(["--database-url", "postgresql://u:pw@h/db"])
+
+
+@pytest.mark.parametrize(("env", "value"), [
+    ("KAFKA_SASL_PASSWORD", "change-me-kafka"), ("KAFKA_SASL_PASSWORD", "  "),
+    ("AWS_SECRET_ACCESS_KEY", "CHANGE_ME-s3"), ("AWS_SECRET_ACCESS_KEY", " "),
+])
+def test_a_secret_setting_refuses_a_placeholder_or_blank_naming_the_setting_not_the_value(
+        monkeypatch: pytest.MonkeyPatch, env: str, value: str) -> None:
+    class KafkaAndLake(KafkaSettings, LakeStorageSettings):
+        pass
+
+    monkeypatch.setenv(env, value)
+    parser = argparse.ArgumentParser()
+    add_settings_arguments(parser, KafkaAndLake)
+    with pytest.raises(ConfigError, match=env) as refused:
+        settings_from_args(KafkaAndLake, parser.parse_args([]))
+    assert "placeholder" in str(refused.value) or "empty" in str(refused.value)
+    if value.strip():
+        assert value not in str(refused.value)
+
+
+def test_the_checked_secret_types_stay_secrets_without_a_flag() -> None:
+    assert {"kafka_sasl_password"} <= secret_settings(KafkaSettings)
+    assert {"aws_secret_access_key"} <= secret_settings(LakeStorageSettings)
+    assert real_secret(None) is None and real_secret(SecretStr("s3cret")) == SecretStr("s3cret")

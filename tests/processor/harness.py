@@ -20,7 +20,7 @@ from confluent_kafka import Producer
 
 from common import schema
 from common.lake_store import LakeStore
-from common.settings import LakeStorageSettings
+from common.settings_lake import LakeStorageSettings
 from devstack.ports import free_port
 
 from ..helpers import query, settings_from_env

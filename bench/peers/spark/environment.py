@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.errors import DevStackError
-from devstack.kafka import default_cache_dir
-from devstack.maven import copy_dependencies
+from devstack.maven import copy_dependencies, default_cache_dir, pom_version
 
 HERE = Path(__file__).parent
 POM = HERE / "jars.pom.xml"
@@ -26,7 +25,7 @@ REQUIREMENTS = HERE / "requirements.txt"
 
 def spark_version() -> str:
     """The one Spark version of the peer, as the POM pins it (PySpark is pinned to the same)."""
-    return POM.read_text().split("<spark.version>")[1].split("<")[0]
+    return pom_version(POM, "spark.version")
 
 
 @dataclass(frozen=True)
