@@ -18,6 +18,7 @@ from confluent_kafka import TopicPartition as KafkaPartition
 from confluent_kafka.admin import AdminClient
 
 from common.kafka import end_offsets
+from common.retry import within
 
 from ...helpers import query, read_only
 from ..harness import (
@@ -75,14 +76,10 @@ def test_with_latest_a_first_batch_that_failed_is_read_again_not_skipped(new_pip
     new = make_events(40, seed=4)
     with read_only(p.data / "staging"):  # the first batch cannot be staged: it fails and is retried
         run = ProcessorRun(p.env, p.log).start()
-        deadline = time.monotonic() + 60
-        while offsets(p) != {n: 25 for n in range(PARTITIONS)}:  # the starting point is recorded at once
-            assert time.monotonic() < deadline, offsets(p)
-            time.sleep(0.2)
+        # the starting point is recorded at once
+        assert within(lambda: offsets(p) == {n: 25 for n in range(PARTITIONS)}, 60, interval=0.2), offsets(p)
         produce(p.brokers, p.topic, [encode(e) for e in new], PARTITIONS)
-        while "cannot write" not in p.log.read_text():
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
+        assert within(lambda: "cannot write" in p.log.read_text(), 60, interval=0.2)
     wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic))
     assert run.stop() == 0
     assert database_totals(p.url) == expected_totals(new)
@@ -139,10 +136,8 @@ def test_a_restart_on_an_idle_topic_publishes_what_a_killed_run_left_staged(new_
 
 
 def wait_lake(p: Pipeline, events: list[dict[str, object]], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while lake_events(p.data) != expected_lake(events):
-        assert time.monotonic() < deadline, "staged events never reached the lake"
-        time.sleep(0.5)
+    assert within(lambda: lake_events(p.data) == expected_lake(events), timeout, interval=0.5), \
+        "staged events never reached the lake"
 
 
 def test_records_deleted_ahead_of_a_running_processor_are_logged_once_counted_and_the_rest_is_exact(
