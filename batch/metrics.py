@@ -21,7 +21,7 @@ from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
-from common.errors import ConfigError, DatabaseUnavailable, LakeUnavailable
+from common.errors import ConfigError, Unavailable
 
 from .hours import HOUR, floor_hour
 
@@ -61,7 +61,7 @@ class BatchMetrics:
             self.failed_hours = 0
             try:
                 hours = catch_up(now)
-            except (DatabaseUnavailable, LakeUnavailable):
+            except Unavailable:
                 self.catch_ups.labels("unavailable").inc()
                 raise
             self.hour_runs.labels("success").inc(len(hours))

@@ -59,8 +59,8 @@ def process_hour(conn: psycopg.Connection[Any], lake: LakeStore, hour: datetime,
 def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
     """Process ``hours`` in order; raise ``LakeError`` at the end if any hour failed.
 
-    A bad lake file or a value PostgreSQL refuses fails its hour only (one error line); an outage
-    ends the run (``DatabaseUnavailable``).
+    A bad lake file or a value PostgreSQL refuses fails its hour only (one error line); an outage of
+    the database or the lake's bucket ends the run (``Unavailable``).
     """
     results: list[HourResult] = []
     failed: dict[datetime, str] = {}

@@ -11,14 +11,13 @@ stops it between two hours, with exit status 0.
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from common.errors import DatabaseUnavailable, DataRejected, LakeError, LakeUnavailable
+from common.errors import DataRejected, LakeError, Unavailable
+from common.retry import Backoff, Stopping
 
 from .hours import HOUR, floor_hour, label
 from .metrics import BatchMetrics, serve
@@ -32,11 +31,6 @@ def next_wake(now: datetime, grace: timedelta) -> datetime:
     """The first moment after ``now`` that is an hour boundary plus ``grace``."""
     wake = floor_hour(now) + grace
     return wake if wake > now else wake + HOUR
-
-
-def retry_delay(attempt: int, maximum: float) -> float:
-    """Seconds before retry number ``attempt`` (1, 2, ...): 1 s doubling, at most ``maximum``."""
-    return float(min(maximum, 2.0 ** min(attempt - 1, 30)))
 
 
 def _at(moment: datetime) -> str:
@@ -59,19 +53,18 @@ class Scheduler:
 
     def run(self) -> None:
         """Catch up now, then after each hour closes, until ``sleep`` reports a stop."""
-        failures = 0
+        backoff = Backoff(self.retry_max, first=1.0)
         while True:
             started = self.now()
             try:
                 hours = self.catch_up(started)
-            except (DatabaseUnavailable, LakeUnavailable) as e:
-                failures += 1
-                delay = retry_delay(failures, self.retry_max)
+            except Unavailable as e:
+                delay = backoff.next()
                 log.warning("%s; retrying in %gs", e, delay)
                 if self.sleep(delay):
                     return
                 continue
-            failures = 0
+            backoff.reset()
             wake = next_wake(self.now(), self.grace)
             done = ", ".join(label(h) for h in hours) if hours else "nothing new"
             log.info("Scheduled catch-up at %s: %s; next at %s", _at(started), done, _at(wake))
@@ -86,7 +79,7 @@ def catch_up_until_stopped(settings: BatchSettings, stop: threading.Event,
     A bad lake file or a value PostgreSQL refuses fails its hour only, in one error line; the hour is
     tried again only once its files change (its fingerprint), never at every wake for nothing, and
     each wake names the hours still waiting for that in one line. An unreachable database or bucket
-    ends this attempt so the scheduler retries.
+    (``Unavailable``, never an hour's fault) ends this attempt so the scheduler retries.
     """
     failed: dict[datetime, str] = {}  # hour -> fingerprint of the files it failed with
 
@@ -100,8 +93,6 @@ def catch_up_until_stopped(settings: BatchSettings, stop: threading.Event,
                 continue
             try:
                 run(settings, [hour])
-            except LakeUnavailable:
-                raise  # the bucket is away: the scheduler waits and retries the whole catch-up
             except (LakeError, DataRejected) as e:
                 failed[hour] = files
                 log.error("%s: failed: %s; tried again when its files change", label(hour), e)
@@ -119,14 +110,8 @@ def catch_up_until_stopped(settings: BatchSettings, stop: threading.Event,
 
 def run_schedule(settings: BatchSettings) -> None:
     """Run until SIGTERM/SIGINT; both end the process with exit status 0."""
-    stop = threading.Event()
-
-    def on_signal(signum: int, _: Any) -> None:
-        log.info("%s: stopping after the hour in progress", signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = Stopping()
+    stop.watch(lambda signum: log.info("%s: stopping after the hour in progress", signum.name))
     log.info("Scheduler: catch-up now, then at every hour + %gs (lake %s)",
              settings.batch_grace_seconds, settings.lake().url)
     metrics = BatchMetrics()

@@ -5,7 +5,7 @@ hour's rows of ``bytes_hourly`` and ``user_quota_limit`` and its ledger row in o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -14,9 +14,7 @@ import polars as pl
 import psycopg
 from psycopg import sql
 
-from common import schema
-from common.db import reason
-from common.errors import ConfigError, DatabaseUnavailable, DataRejected, first_line
+from common import db, schema
 
 from . import ledger
 from .aggregate import USERS_SCHEMA, HourTotals
@@ -24,27 +22,13 @@ from .hours import HOUR, naive
 from .results import HourResult
 
 HOUR_LOCK = 0x62617463  # advisory lock class of the batch job; the second key is the hour
-# Refusals of a value for what it is: retrying cannot help. ProgramLimitExceeded (an index row too
-# large) is an OperationalError to psycopg, like a lost connection: it is told apart first.
-DATA_ERRORS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLimitExceeded)
 
 
-@contextmanager
-def database_errors(where: str) -> Iterator[None]:
-    """Turn the database failures a user can meet into one clear ``PipelineError``: ``DataRejected``
-    for a value PostgreSQL refuses (that hour fails), ``DatabaseUnavailable`` for an outage (retried)."""
-    try:
-        yield
-    except DATA_ERRORS as e:
-        raise DataRejected(f"PostgreSQL at {where} refused a value: {first_line(e)}") from e
-    except psycopg.errors.UndefinedTable as e:
-        raise ConfigError(f"PostgreSQL at {where} lacks a table ({e.diag.message_primary}): "
-                          "run `python -m provision` first") from e
-    except psycopg.errors.InsufficientPrivilege as e:
-        raise ConfigError(f"PostgreSQL at {where}: {e.diag.message_primary}: connect as {schema.BATCH_ROLE} "
-                          "after `python -m provision`") from e
-    except (psycopg.OperationalError, psycopg.errors.IdleInTransactionSessionTimeout) as e:
-        raise DatabaseUnavailable(f"PostgreSQL at {where} failed: {reason(e)}") from e
+def database_errors(where: str) -> AbstractContextManager[None]:
+    """The batch job's database failures as one clear ``PipelineError`` naming the server ``where``
+    (``common.db.database_errors``): ``DataRejected`` for a value PostgreSQL refuses (that hour
+    fails), ``DatabaseUnavailable`` for an outage (retried)."""
+    return db.database_errors("batch job", schema.BATCH_ROLE, f"PostgreSQL at {where}")
 
 
 @contextmanager

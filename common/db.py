@@ -10,6 +10,8 @@ instead of waiting for hours.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +19,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from pydantic import SecretStr
 
-from .errors import ConfigError, DatabaseUnavailable, first_line
+from .errors import ConfigError, DatabaseUnavailable, DataRejected, PipelineError, first_line
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,46 @@ def reason(error: psycopg.Error) -> str:
     """The first line of a driver error, and which session limit ended it, if one did."""
     limit = _LIMITS.get(error.sqlstate or "")
     return f"{first_line(error)} ({limit})" if limit else first_line(error)
+
+
+# Refusals of a value for what it is: retrying cannot help. ProgramLimitExceeded (an index row too
+# large) is an OperationalError to psycopg, like a lost connection: it is told apart first.
+DATA_ERRORS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLimitExceeded)
+# An outage, including the session limits (lock, statement, idle in transaction): retried.
+OUTAGES = (psycopg.OperationalError, psycopg.errors.IdleInTransactionSessionTimeout)
+
+
+def database_error(error: psycopg.Error, service: str, role: str, server: str = "PostgreSQL",
+                   during: str = "") -> PipelineError | None:
+    """Our error for a driver error a user can meet, or None (a bug: left as it is).
+
+    ``DataRejected`` for a value PostgreSQL refuses, ``ConfigError`` for a database not provisioned
+    or a wrong role (``service`` connects as ``role``), ``DatabaseUnavailable`` for an outage;
+    ``server`` begins each message ("PostgreSQL", or "PostgreSQL at user@host:port/db"), ``during``
+    says what an outage interrupted ("during a batch").
+    """
+    if isinstance(error, DATA_ERRORS):  # before OUTAGES: a program limit is the data's fault
+        return DataRejected(f"{server} refused a value: {first_line(error)}")
+    if isinstance(error, psycopg.errors.UndefinedTable):
+        return ConfigError(f"{server} lacks a table ({error.diag.message_primary}): run `python -m provision` first")
+    if isinstance(error, psycopg.errors.InsufficientPrivilege):
+        return ConfigError(f"{server} refused the {service}: {error.diag.message_primary} (connect as {role}, "
+                           "granted by `python -m provision`)")
+    if isinstance(error, OUTAGES):
+        return DatabaseUnavailable(f"{server} failed{' ' + during if during else ''}: {reason(error)}")
+    return None
+
+
+@contextmanager
+def database_errors(service: str, role: str, server: str = "PostgreSQL") -> Iterator[None]:
+    """Raise ``database_error``'s error in place of a driver error met inside (others pass as they are)."""
+    try:
+        yield
+    except psycopg.Error as e:
+        mapped = database_error(e, service, role, server)
+        if mapped is None:
+            raise
+        raise mapped from e
 
 
 def server_label(url: SecretStr) -> str:

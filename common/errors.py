@@ -20,11 +20,16 @@ class ConfigError(PipelineError):
     exit_code = 2
 
 
-class DatabaseUnavailable(PipelineError):
+class Unavailable(PipelineError):
+    """Root of "retry later": a service or store is away for now. Long-running services wait and retry
+    with backoff, losing nothing; a one-shot command exits 1. Catch this, not a tuple of its kinds."""
+
+
+class DatabaseUnavailable(Unavailable):
     """PostgreSQL could not be reached or refused the connection."""
 
 
-class BrokerUnavailable(PipelineError):
+class BrokerUnavailable(Unavailable):
     """The Kafka broker could not be reached."""
 
 
@@ -40,14 +45,18 @@ class LakeError(PipelineError):
     """A file in the Parquet lake is unreadable or has the wrong schema."""
 
 
-class LakeUnavailable(LakeError):
+class LakeUnavailable(Unavailable):
     """The lake cannot be written or listed: ``DATA_DIR`` read-only or full, or the lake's bucket
-    unreachable (endpoint down, credentials refused, no such bucket). Long-running services wait and
-    retry with backoff, losing nothing; a one-shot command exits 1."""
+    unreachable (endpoint down, credentials refused, no such bucket). Not a ``LakeError``: no file is
+    at fault, and the batch retries it like a database outage instead of failing an hour."""
 
     def __init__(self, message: str, folder: Path | None = None) -> None:
         super().__init__(message)
         self.folder = folder  # a local folder whose write failed: the one to probe before trying again
+
+
+class TimedOut(PipelineError):
+    """Something waited for (``common.retry.wait_until``) did not happen in time."""
 
 
 class DevStackError(PipelineError):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -26,11 +25,11 @@ import urllib.request
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from common import schema
 from common.cli import run_main
 from common.errors import DevStackError
+from common.retry import interrupt_on_signal
 
 from .demo_data import Plan, course_plan, live_plan, over_quota, processed, reset, seen_everything
 from .ports import free_port, port_open
@@ -145,11 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = demo_env(plan)
     sup = Supervisor(DATA.parent / "demo-logs", env)
 
-    def stop(*_: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)  # also when started with SIGINT ignored (a background job)
+    interrupt_on_signal()  # SIGTERM too; SIGINT also when started with it ignored (a background job)
     try:
         run(plan, sup, env)
         while True:

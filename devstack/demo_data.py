@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +15,7 @@ from batch.hours import HOUR, floor_hour, naive
 from batch.lake_reader import check_hour, list_hour
 from common.kafka import admin
 from common.lake_store import LakeStore
+from common.retry import within
 from common.schema import LAKE_SUBDIR
 from simulator.course import USERS
 
@@ -63,10 +63,8 @@ def reset(brokers: str, database_url: str, topic: str, data: Path) -> None:
             future.result()
         except KafkaException:  # a topic that did not exist is fine
             pass
-    for _ in range(60):  # deletion is asynchronous: wait until the broker forgot the topics
-        if topic not in client.list_topics(timeout=10).topics:
-            break
-        time.sleep(0.5)
+    # deletion is asynchronous: wait until the broker forgot the topics
+    within(lambda: topic not in client.list_topics(timeout=10).topics, 30, interval=0.5)
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(RESET)
     shutil.rmtree(data, ignore_errors=True)

@@ -1,10 +1,8 @@
-"""Free loopback ports and readiness polling."""
+"""Free loopback ports and whether one is open (poll it with ``common.retry.within``)."""
 
 from __future__ import annotations
 
 import socket
-import time
-from collections.abc import Callable
 
 
 def free_port() -> int:
@@ -19,13 +17,3 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
         return s.connect_ex((host, port)) == 0
-
-
-def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.25) -> bool:
-    """Poll ``check`` until it returns True or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(interval)
-    return False

@@ -16,8 +16,9 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from common.errors import DevStackError
+from common.retry import within
 
-from .ports import port_open, wait_until
+from .ports import port_open
 from .tls import PemCertificate
 
 
@@ -96,7 +97,7 @@ class PostgresCluster:
             options += " -c ssl=on" + self._install_tls(self.tls)
         started = self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.data_dir / "server.log"),
                             "-o", options, "-w", "-t", str(int(timeout)), "start")
-        if started.returncode != 0 or not wait_until(lambda: port_open(self.port), timeout):
+        if started.returncode != 0 or not within(lambda: port_open(self.port), timeout, interval=0.25):
             log_tail = (self.data_dir / "server.log").read_text(errors="replace")[-2000:]
             raise DevStackError(f"PostgreSQL did not start on port {self.port}: {started.stderr.strip()}\n{log_tail}")
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from common.errors import DevStackError
-
-from .ports import wait_until
+from common.retry import within
 
 
 def alive(pid: int) -> bool:
@@ -35,15 +33,10 @@ def terminate(pid: int, grace: float = 20.0) -> None:
         return
     if grace > 0:
         os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if not alive(pid):
-            return
-        time.sleep(0.1)
+    if within(lambda: not alive(pid), grace):
+        return
     os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    within(lambda: not alive(pid), 10, interval=0.05)
 
 
 def start_detached(cmd: list[str], log: Path, pid_file: Path, ready: Callable[[], bool], what: str,
@@ -53,7 +46,7 @@ def start_detached(cmd: list[str], log: Path, pid_file: Path, ready: Callable[[]
     with open(log, "ab") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     pid_file.write_text(str(proc.pid))
-    if not wait_until(lambda: proc.poll() is None and ready(), timeout, interval):
+    if not within(lambda: proc.poll() is None and ready(), timeout, interval):
         stop_detached(pid_file, grace=10)
         raise DevStackError(f"{what} did not become ready:\n{log.read_text(errors='replace')[-3000:]}")
 

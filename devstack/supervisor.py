@@ -10,12 +10,12 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from common.errors import DevStackError
+from common.retry import wait_until
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,15 @@ class Supervisor:
                 raise DevStackError(f"the {child.name} (`{child.command}`) exited with {code}: {child.last_line()}")
 
     def wait_for(self, what: str, done: Callable[[], bool], timeout: float) -> None:
-        """Poll ``done`` while every child runs; fail fast if one dies or ``timeout`` passes."""
-        deadline = time.monotonic() + timeout
-        while not done():
+        """Poll ``done`` while every child runs; ``DevStackError`` at once if one dies, ``TimedOut``
+        naming ``what`` once ``timeout`` passes."""
+        def ready() -> bool:
+            if done():
+                return True
             self.check()
-            if time.monotonic() > deadline:
-                raise DevStackError(f"timed out after {timeout:g}s waiting for {what}")
-            time.sleep(0.5)
+            return False
+
+        wait_until(ready, timeout, interval=0.5, what=what)
 
     def stop_all(self, grace: float = 60.0) -> None:
         """Ctrl-C (SIGINT) each child in start order and wait for it (SIGKILL after ``grace`` seconds)."""

@@ -13,13 +13,14 @@ from typing import Any
 import psycopg
 import pyarrow as pa
 
+from common.db import DATA_ERRORS
 from common.errors import first_line
 
 from .events.contract import Category
 from .events.overflow import overflowing, window_keys
 from .events.parse import Parsed
 from .events.windows import MAX_TOTAL, TotalOverflow, window_totals
-from .postgres.totals import DATA_ERRORS, add_totals, read_totals
+from .postgres.totals import add_totals, read_totals
 from .records import TopicPartition
 
 OVERFLOW = (psycopg.errors.NumericValueOutOfRange, TotalOverflow)

@@ -13,6 +13,7 @@ import pyarrow as pa
 from common.db import connect
 from common.errors import LakeUnavailable, ReplayRequired
 from common.kafka import CONSUMER_TUNING, ensure_topic, max_message_bytes
+from common.retry import Backoff, Stopping, interrupt_on_signal, wait_until_writable
 
 from .checkpoint import CheckpointApplier
 from .kafka.application import build_application, run_application
@@ -24,7 +25,6 @@ from .postgres.connection import ReconnectingConnection
 from .postgres.offsets import resume_offsets, start_at
 from .postgres.startup import check_database, wait_for_database
 from .records import Checkpoint
-from .retry import Backoff, Stopping, interrupt_on_signal, wait_until_writable
 from .settings import ProcessorSettings
 from .staging.choice import check_nothing_stranded, choose_staging
 

@@ -6,7 +6,6 @@ import ast
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ import psycopg
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 
 from common.kafka import KafkaConfig, end_offsets, kafka_config
+from common.retry import within
 from common.settings import ServiceSettings
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -44,12 +44,17 @@ def consume_all(brokers: KafkaConfig | str, topic: str, timeout: float = 60.0) -
         consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
         out: list[Message] = []
         positions = {p: 0 for p in partitions}
-        deadline = time.monotonic() + timeout
-        while any(positions[p] < ends[p] for p in partitions) and time.monotonic() < deadline:
+
+        def read_to_the_end() -> bool:
+            if all(positions[p] >= ends[p] for p in partitions):
+                return True
             for msg in consumer.consume(10_000, timeout=1.0):
                 if msg.error() is None:
                     out.append(msg)
                     positions[msg.partition()] = msg.offset() + 1
+            return False
+
+        within(read_to_the_end, timeout, interval=0)
     finally:
         consumer.close()
     return out

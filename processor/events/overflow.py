@@ -7,20 +7,21 @@ of its three totals (user, antenna, app) past ``MAX_TOTAL`` is refused and adds 
 
 from __future__ import annotations
 
+import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from common.schema import METRIC_TYPES, WINDOW_SECONDS
+from common.schema import METRIC_TYPES
 
-from .windows import MAX_TOTAL
+from .windows import MAX_TOTAL, WINDOW_START
 
 Key = tuple[int, str, str]  # (window start in epoch seconds, type, id), as in ``window_totals``
 
 
 def window_keys(events: pa.Table) -> list[list[Key]]:
     """The three total keys of each event, in row order."""
-    windows = pc.multiply(pc.divide(pc.divide(events["timestamp"].cast(pa.int64()), 1_000_000), WINDOW_SECONDS),
-                          WINDOW_SECONDS).to_pylist()
+    frame = pl.from_arrow(events.select(["timestamp"]))
+    assert isinstance(frame, pl.DataFrame)
+    windows = frame.select(WINDOW_START)["timestamp"].to_list()
     columns = {field: events[field].to_pylist() for field in METRIC_TYPES}
     return [[(w, metric, columns[field][i]) for field, metric in METRIC_TYPES.items()] for i, w in enumerate(windows)]
 

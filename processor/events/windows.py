@@ -15,6 +15,8 @@ LATENESS_SECONDS = 60
 
 
 SECONDS = pl.col("timestamp").dt.epoch("s")
+# The 5-minute window key of an event: its window's start in epoch seconds (the one definition).
+WINDOW_START = SECONDS // WINDOW_SECONDS * WINDOW_SECONDS
 
 
 class TotalOverflow(PipelineError):
@@ -28,7 +30,7 @@ def window_totals(events: pa.Table) -> pl.DataFrame:
     """
     frame = pl.from_arrow(events)
     assert isinstance(frame, pl.DataFrame)
-    window = (SECONDS // WINDOW_SECONDS * WINDOW_SECONDS).alias("window")
+    window = WINDOW_START.alias("window")
     parts = [
         frame.group_by(window, pl.col(field).alias("id"))
         .agg(pl.col("bytes").cast(pl.Int128).sum().alias("value"))
@@ -51,11 +53,11 @@ def count_late(events: pa.Table, newest_seen: int | None) -> tuple[int, int | No
         return 0, newest_seen
     frame = pl.from_arrow(events.select(["timestamp"]))
     assert isinstance(frame, pl.DataFrame)
-    seconds = frame.select(SECONDS.alias("s"))["s"]
+    seconds, starts = frame.select(SECONDS.alias("s"), WINDOW_START.alias("start")).get_columns()
     before = seconds.cum_max().shift(1, fill_value=newest_seen if newest_seen is not None else -(2**62))
     if newest_seen is not None:
         before = before.clip(lower_bound=newest_seen)
-    window_end = seconds // WINDOW_SECONDS * WINDOW_SECONDS + WINDOW_SECONDS
+    window_end = starts + WINDOW_SECONDS
     late = int((window_end <= before - LATENESS_SECONDS).sum())
     newest = int(seconds.max())  # type: ignore[arg-type]
     return late, newest if newest_seen is None else max(newest, newest_seen)

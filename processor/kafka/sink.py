@@ -23,7 +23,7 @@ from typing import Any
 
 from quixstreams.sinks import BaseSink
 
-from common.errors import BrokerUnavailable, DatabaseUnavailable, LakeUnavailable, ReplayRequired
+from common.errors import ReplayRequired, Unavailable
 
 from ..metrics import Metrics
 from ..records import Checkpoint, PartitionBatch, TopicPartition
@@ -98,7 +98,7 @@ class SpeedLayerSink(BaseSink):
             try:
                 pending.result()
                 self.metrics.set_ready(True)
-            except (DatabaseUnavailable, BrokerUnavailable, LakeUnavailable) as e:
+            except Unavailable as e:
                 self._failure = e
                 self.metrics.set_ready(False)
                 self.metrics.retries.inc()

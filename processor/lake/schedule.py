@@ -15,11 +15,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
-from common.errors import DatabaseUnavailable, LakeUnavailable
+from common.errors import LakeUnavailable, Unavailable
+from common.retry import Backoff
 
 from ..metrics import Metrics
 from ..records import TopicPartition
-from ..retry import Backoff
 
 log = logging.getLogger(__name__)
 NOT_TRIED = "not published: the shutdown publish was cut short (a second stop signal, or out of time)"
@@ -61,7 +61,7 @@ class PublishSchedule:
             due = {tp for tp, (rows, since) in self._staged.items() if rows and now - since >= self._flush_seconds}
             try:
                 new = {tp for tp in self._on_disk() if tp not in self._staged}
-            except (LakeUnavailable, DatabaseUnavailable, OSError) as e:
+            except (Unavailable, OSError) as e:
                 log.debug("cannot list staged partitions now (%s); next tick", e)
                 new = set()
             self._round(due | self._pending | new)
@@ -93,7 +93,7 @@ class PublishSchedule:
         try:
             self._publish_now(tp)
             return ""
-        except (LakeUnavailable, DatabaseUnavailable) as e:
+        except Unavailable as e:
             return str(e)
         except Exception as e:  # a bug met by one partition leaves the others their chance (logged, reported)
             log.exception("publishing %s failed unexpectedly", tp)
@@ -126,7 +126,7 @@ class PublishSchedule:
     def _failed(self, tp: TopicPartition, e: Exception) -> None:
         self._failed_at[tp] = self._clock()
         if self._retry_at is None:
-            if isinstance(e, (LakeUnavailable, DatabaseUnavailable)):
+            if isinstance(e, Unavailable):
                 what = "lake not writable" if isinstance(e, LakeUnavailable) else "publishing waits for PostgreSQL"
                 log.error("%s: %s; staged events are kept and published once it is back (retrying with backoff)",
                           what, e)

@@ -11,11 +11,10 @@ from typing import Any, TypeVar
 import psycopg
 
 from common import schema
-from common.db import DatabaseConfig, connect, reason
-from common.errors import ConfigError, DatabaseUnavailable, DataRejected, first_line
+from common.db import DatabaseConfig, connect, database_error, reason
+from common.errors import DatabaseUnavailable
 
 from ..metrics import Metrics
-from .totals import DATA_ERRORS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -70,15 +69,13 @@ class ReconnectingConnection:
                 return result
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
                 log.info("transaction conflict, retrying (attempt %d)", attempt + 1)
-            except DATA_ERRORS as e:  # before OperationalError: a program limit is the data's fault
-                raise DataRejected(f"PostgreSQL refused a value: {first_line(e)}") from e
-            except (psycopg.OperationalError, psycopg.errors.IdleInTransactionSessionTimeout) as e:
-                # Includes the session limits (lock, statement, idle in transaction): retried as outages.
-                self.close()
-                raise DatabaseUnavailable(f"PostgreSQL failed during a batch: {reason(e)}") from e
-            except psycopg.errors.InsufficientPrivilege as e:
-                raise ConfigError(f"PostgreSQL refused the processor: {e.diag.message_primary} (connect as "
-                                  f"{schema.PROCESSOR_ROLE}, granted by `python -m provision`)") from e
+            except psycopg.Error as e:
+                mapped = database_error(e, "processor", schema.PROCESSOR_ROLE, during="during a batch")
+                if mapped is None:
+                    raise
+                if isinstance(mapped, DatabaseUnavailable):  # an outage, or a session limit: retried
+                    self.close()
+                raise mapped from e
         raise DatabaseUnavailable("PostgreSQL kept reporting conflicts; giving up this batch")
 
     def close(self) -> None:

@@ -10,8 +10,7 @@ import psycopg
 from common import schema
 from common.db import DatabaseConfig, connect, warn_if_superuser
 from common.errors import ConfigError, DatabaseUnavailable
-
-from ..retry import Backoff, Stopping
+from common.retry import Backoff, Stopping
 
 log = logging.getLogger("processor")
 

@@ -1,8 +1,7 @@
 """Adding one checkpoint's 5-minute sums to ``bytes``: late events correct their row, however late.
 
-``DATA_ERRORS`` are PostgreSQL refusing a value for what it is (a sum past BIGINT, a value its index
-cannot hold): the fault of a message, never an outage (``ProgramLimitExceeded`` is an
-``OperationalError`` to psycopg, so this tuple must be checked first).
+``common.db.DATA_ERRORS`` are PostgreSQL refusing a value for what it is (a sum past BIGINT, a value
+its index cannot hold): the fault of a message, never an outage.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from psycopg import sql
 
 from common import schema
 
-DATA_ERRORS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgramLimitExceeded)
 _BYTES = sql.Identifier(schema.BYTES_TABLE)
 _STAGE = sql.Identifier("processor_totals_stage")
 

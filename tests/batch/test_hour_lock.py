@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import psycopg
 import pytest
@@ -13,6 +12,7 @@ from batch.run import run
 from batch.settings import BatchSettings
 from batch.store import HOUR_LOCK
 from common.lake_store import LakeStore
+from common.retry import within
 
 from ..helpers import query
 from .data import BYTES_13, HOUR_13
@@ -42,10 +42,8 @@ def test_a_run_that_waits_for_the_hour_lists_its_files_only_once_it_holds_the_lo
         other_run.execute("SELECT pg_advisory_lock(%s, %s)", (HOUR_LOCK, int(HOUR.timestamp()) // 3600))
         thread = threading.Thread(target=batch)
         thread.start()
-        deadline = time.monotonic() + 30
-        while not waiting_for_advisory_lock(url):
-            assert time.monotonic() < deadline and thread.is_alive(), "the run never waited for the hour's lock"
-            time.sleep(0.05)
+        assert within(lambda: waiting_for_advisory_lock(url) or not thread.is_alive(), 30, interval=0.05) \
+            and thread.is_alive(), "the run never waited for the hour's lock"
         write_events(lake, "2022-10-29T13", "part-1.parquet", HOUR_13[1])  # written while it waits
     thread.join(60)
     assert not failures and not thread.is_alive()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from batch.schedule import Scheduler, next_wake, retry_delay
+from batch.schedule import Scheduler, next_wake
 from common.errors import DatabaseUnavailable, LakeUnavailable
 
 from ..helpers import run_module
@@ -98,8 +98,13 @@ def test_a_stop_during_a_retry_pause_ends_the_scheduler() -> None:
 
 
 def test_retry_pauses_double_up_to_the_maximum() -> None:
-    assert [retry_delay(n, 30) for n in range(1, 8)] == [1, 2, 4, 8, 16, 30, 30]
-    assert retry_delay(10_000, 30) == 30
+    time = FakeTime("2022-10-29T13:20:00", wakes=8)
+
+    def down(now: datetime) -> list[datetime]:
+        raise DatabaseUnavailable("down")
+
+    Scheduler(GRACE, 30, down, time.now, time.sleep).run()
+    assert time.sleeps == [1, 2, 4, 8, 16, 30, 30, 30]
 
 
 @pytest.mark.parametrize("other", [["--hour", "2022-10-29T13"], ["--catch-up"]])

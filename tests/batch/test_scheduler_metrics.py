@@ -16,7 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from batch.hours import floor_hour
 from common import schema
-from devstack.ports import free_port, wait_until
+from common.retry import within
+from devstack.ports import free_port
 
 from ..services import role_url
 from .conftest import batch_settings
@@ -46,7 +47,7 @@ def run_until_caught_up(url: str, lake_env: dict[str, str], tmp_path: Path) -> d
     started = time.time()
     proc = scheduler(url, lake_env, port, log)
     try:
-        assert wait_until(lambda: "next at" in log.read_text(), 60), log.read_text()
+        assert within(lambda: "next at" in log.read_text(), 60), log.read_text()
         found = samples(port)
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -16,7 +16,7 @@ import pytest
 from batch.schedule import catch_up_until_stopped
 from common import schema
 from common.lake_store import LakeStore
-from devstack.ports import wait_until
+from common.retry import within
 from devstack.postgres import PostgresCluster
 
 from ..helpers import query
@@ -52,8 +52,8 @@ def test_the_scheduler_processes_the_closed_hours_then_waits_and_stops_on_sigter
     log = tmp_path / "schedule.log"
     proc = start(provisioned, lake_env, log)
     try:
-        assert wait_until(lambda: hours_done(provisioned) == ["13", "14"], 60), log.read_text()
-        assert wait_until(lambda: "next at" in log.read_text(), 10), log.read_text()
+        assert within(lambda: hours_done(provisioned) == ["13", "14"], 60), log.read_text()
+        assert within(lambda: "next at" in log.read_text(), 10), log.read_text()
         assert proc.poll() is None, "the scheduler must keep running after its catch-up"
     finally:
         code = stop(proc)
@@ -74,12 +74,12 @@ def test_the_scheduler_waits_out_a_postgres_outage_and_then_catches_up(
     cluster.stop("immediate")
     try:
         proc = start(provisioned, local_lake_env, log)
-        assert wait_until(lambda: log.read_text().count("retrying in") >= 2, 30), log.read_text()
+        assert within(lambda: log.read_text().count("retrying in") >= 2, 30), log.read_text()
         assert proc.poll() is None, f"the scheduler died during the outage: {log.read_text()}"
     finally:
         cluster.start()
     try:
-        assert wait_until(lambda: hours_done(provisioned) == ["14"], 60), log.read_text()
+        assert within(lambda: hours_done(provisioned) == ["14"], 60), log.read_text()
     finally:
         code = stop(proc)
     assert code == 0, log.read_text()

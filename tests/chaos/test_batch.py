@@ -23,6 +23,7 @@ from psycopg import sql
 
 from common import schema
 from common.lake import EVENT_SCHEMA
+from common.retry import within
 
 from ..helpers import query
 from .oracle import FIGURES, Figures
@@ -139,27 +140,32 @@ def ledger_held(url: str) -> Iterator[None]:
 
 def wait_at_ledger(jobs: list[subprocess.Popen[bytes]], url: str) -> bool:
     """Wait until one of ``jobs`` waits at the held ledger table; whether it had written anything by then."""
-    deadline = time.monotonic() + 60
-    while not (written := query(url, "SELECT a.backend_xid IS NOT NULL FROM pg_locks l JOIN pg_stat_activity a "
-                                     "USING (pid) WHERE NOT l.granted AND l.relation = %s::regclass",
-                                (schema.BATCH_RUNS_TABLE,))):
+    written: list[tuple[Any, ...]] = []
+
+    def waiting() -> bool:
+        written[:] = query(url, "SELECT a.backend_xid IS NOT NULL FROM pg_locks l JOIN pg_stat_activity a "
+                                "USING (pid) WHERE NOT l.granted AND l.relation = %s::regclass",
+                           (schema.BATCH_RUNS_TABLE,))
+        if written:
+            return True
         for job in jobs:
             assert job.poll() is None, job.stderr.read() if job.stderr else ""
-        assert time.monotonic() < deadline, "no batch run reached the ledger row"
-        time.sleep(0.005)
+        return False
+
+    assert within(waiting, 60, interval=0.005), "no batch run reached the ledger row"
     return written == [(True,)]
 
 
 def wait_for_lock(job: subprocess.Popen[bytes], url: str) -> bool:
     """Wait until ``job`` is seen holding the hour's lock: True, or False when it finished (successfully)
     between two looks, which a quick run on a fast machine may do."""
-    deadline = time.monotonic() + 60
-    while not advisory_lock_granted(url):
-        if job.poll() is not None:
-            assert job.returncode == 0, job.stderr.read() if job.stderr else ""
-            return False
-        assert time.monotonic() < deadline, "the batch job never took the hour's lock"
-        time.sleep(0.005)
+    def granted_or_done() -> bool:
+        return advisory_lock_granted(url) or job.poll() is not None
+
+    assert within(granted_or_done, 60, interval=0.005), "the batch job never took the hour's lock"
+    if job.poll() is not None and not advisory_lock_granted(url):
+        assert job.returncode == 0, job.stderr.read() if job.stderr else ""
+        return False
     return True
 
 
@@ -257,11 +263,13 @@ def test_a_foreign_file_breaking_the_contract_fails_its_hour_in_one_line_and_the
     figures.runs += 1
     figures.disruptions += 1
     try:
-        deadline = time.monotonic() + 120
-        while "next at" not in log.read_text():
+        def scheduled() -> bool:
+            if "next at" in log.read_text():
+                return True
             assert job.poll() is None, f"the scheduler died on the foreign file:\n{log.read_text()}"
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
+            return False
+
+        assert within(scheduled, 120), log.read_text()
         assert job.poll() is None, "the scheduler must keep running after a bad hour"
     finally:
         job.send_signal(signal.SIGTERM)

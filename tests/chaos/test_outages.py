@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from common.kafka import end_offsets
+from common.retry import within
 from devstack.kafka import KafkaBroker
 from devstack.postgres import PostgresCluster
 
@@ -53,10 +54,7 @@ def outage(p: Pipeline, scenario: str, events: int, rate: float, seed: int,
 
 def becomes(run: ProcessorRun, ready: bool, timeout: float = 30) -> bool:
     """Whether ``/ready`` says ``ready`` within ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while is_ready(run) != ready and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return is_ready(run) == ready
+    return within(lambda: is_ready(run) == ready, timeout, interval=0.2)
 
 
 def test_a_broker_killed_and_restarted_mid_stream_loses_and_doubles_nothing(
@@ -81,10 +79,9 @@ def test_postgres_stopped_for_thirty_seconds_mid_stream_loses_and_doubles_nothin
 
 def published_every_partition(p: Pipeline, timeout: float = 60) -> None:
     """Until the lake holds a file of each partition: the publishing connection has been used."""
-    deadline = time.monotonic() + timeout
-    while {f.name.split("-")[-3] for f in (p.data / "events").rglob("part-*.parquet")} != {"0", "1", "2", "3"}:
-        assert time.monotonic() < deadline, f"no first publish of every partition within {timeout}s: {p.log}"
-        time.sleep(0.2)
+    assert within(lambda: {f.name.split("-")[-3] for f in (p.data / "events").rglob("part-*.parquet")}
+                  == {"0", "1", "2", "3"}, timeout, interval=0.2), \
+        f"no first publish of every partition within {timeout}s: {p.log}"
 
 
 def test_sigterm_after_a_postgres_outage_publishes_every_staged_event_with_the_default_flush_interval(
@@ -108,10 +105,7 @@ def test_sigterm_after_a_postgres_outage_publishes_every_staged_event_with_the_d
 
 
 def logged(p: Pipeline, text: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while text not in p.log.read_text():
-        assert time.monotonic() < deadline, f"{text!r} not logged within {timeout}s: {p.log}"
-        time.sleep(0.1)
+    assert within(lambda: text in p.log.read_text(), timeout), f"{text!r} not logged within {timeout}s: {p.log}"
 
 
 def test_sigterm_during_a_postgres_outage_reports_each_partition_left_and_a_second_one_exits_at_once(
@@ -146,9 +140,7 @@ def next_start_publishes_what_was_left(p: Pipeline, events: list[dict[str, objec
     log = p.log.read_text()
     assert all(f"{p.topic}[{n}]: staged events left for the next start to publish" in log for n in range(4)), p.log
     again = ProcessorRun(p.env, p.log).start()
-    deadline = time.monotonic() + 60
-    while len(lake_events(p.data)) < len(events) and time.monotonic() < deadline:
-        time.sleep(0.5)
+    within(lambda: len(lake_events(p.data)) >= len(events), 60, interval=0.5)
     assert again.stop(timeout=60) == 0
     check_speed_layer(figures, p.url, p.data, events)
     FIGURES.append(figures)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from common.retry import wait_until
+
 from ..processor.harness import PARTITIONS, Pipeline, ProcessorRun, make_events
 from ..processor.hostile import hostile_stream
 from .oracle import FIGURES, Figures, check_dead_letters, check_speed_layer
@@ -26,10 +28,7 @@ def assignments(log: Path) -> list[set[int]]:
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.2)
+    wait_until(condition, timeout, interval=0.2, what=what)
 
 
 def test_a_killed_member_and_a_frozen_zombie_lose_and_double_nothing(chaos_pipeline: Callable[[], Pipeline]) -> None:

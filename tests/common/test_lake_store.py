@@ -14,7 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 from common.cli import settings_from_args
-from common.errors import ConfigError, LakeError
+from common.errors import ConfigError, LakeUnavailable
 from common.lake_store import LakeStore
 from common.s3 import S3Options
 from common.settings_lake import LakeStorageSettings
@@ -69,7 +69,7 @@ def test_a_wrong_secret_is_refused_by_the_server_and_the_error_shows_no_secret(
         s3: S3Options, new_bucket: Callable[[], str]) -> None:
     bucket = new_bucket()
     wrong = S3Options(s3.endpoint_url, s3.access_key_id, SecretStr(SECRET), s3.region, s3.allow_http)
-    with pytest.raises(LakeError, match=f"bucket {bucket}") as refused:
+    with pytest.raises(LakeUnavailable, match=f"bucket {bucket}") as refused:
         LakeStore(f"s3://{bucket}/lake", wrong).check()
     assert SECRET not in str(refused.value)
 
@@ -77,7 +77,7 @@ def test_a_wrong_secret_is_refused_by_the_server_and_the_error_shows_no_secret(
 @pytest.mark.integration
 def test_a_missing_bucket_is_an_error_but_a_missing_prefix_is_an_empty_folder(
         s3: S3Options, new_bucket: Callable[[], str]) -> None:
-    with pytest.raises(LakeError, match="does not exist"):
+    with pytest.raises(LakeUnavailable, match="does not exist"):
         LakeStore("s3://no-such-bucket-here/lake", s3).check()
     store = LakeStore(f"s3://{new_bucket()}/lake", s3)
     store.check()

@@ -27,9 +27,10 @@ from batch.settings import BatchSettings
 from common import schema
 from common.kafka import end_offsets
 from common.lake import counts, hour_dir
+from common.retry import within
 from common.schema import LAKE_SUBDIR
 from common.settings import ServiceSettings
-from devstack.ports import free_port, wait_until
+from devstack.ports import free_port
 from devstack.postgres import PostgresCluster
 from processor.settings import ProcessorSettings
 from provision.settings import ProvisionSettings
@@ -151,15 +152,15 @@ def test_the_services_of_compose_run_natively_end_to_end(native: Native, databas
         load = native.run("simulator-load")
         assert load.returncode == 0, load.stderr
         topic = native.env("processor")["KAFKA_TOPIC"]
-        assert wait_until(lambda: sum(end_offsets(kafka_brokers, topic).values()) > LOAD_EVENTS, 90), \
+        assert within(lambda: sum(end_offsets(kafka_brokers, topic).values()) > LOAD_EVENTS, 90), \
             f"the live simulator produced nothing: {logs['simulator'].read_text()[-2000:]}"
-        assert wait_until(lambda: native.healthy("processor"), 90), logs["processor"].read_text()[-3000:]
-        assert wait_until(lambda: lake_events(native, "2022-10-29T13") == LOAD_EVENTS, 90), logs["processor"].read_text()[-3000:]
+        assert within(lambda: native.healthy("processor"), 90), logs["processor"].read_text()[-3000:]
+        assert within(lambda: lake_events(native, "2022-10-29T13") == LOAD_EVENTS, 90), logs["processor"].read_text()[-3000:]
         live = "SELECT count(*) FROM bytes WHERE timestamp > (now() AT TIME ZONE 'UTC') - interval '1 hour'"
-        assert wait_until(lambda: rows(database_url, live) > 0, 60), "no totals of the live simulator"
+        assert within(lambda: rows(database_url, live) > 0, 60), "no totals of the live simulator"
 
         batch = native.start("batch", logs["batch"])
-        assert wait_until(lambda: rows(database_url, "SELECT coalesce(sum(events), 0) FROM batch_runs "
+        assert within(lambda: rows(database_url, "SELECT coalesce(sum(events), 0) FROM batch_runs "
                                                      "WHERE hour = '2022-10-29 13:00'") == LOAD_EVENTS, 60), \
             logs["batch"].read_text()[-3000:]
         assert rows(database_url, "SELECT count(*) FROM bytes_hourly WHERE timestamp = '2022-10-29 13:00'") > 0

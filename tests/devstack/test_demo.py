@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from common import schema
+from common.retry import within
 from devstack.demo_data import EVENTS_PER_HOUR, course_plan, live_plan
 from devstack.ports import free_port
 from serving.superset.description import bundle_description
@@ -41,11 +41,9 @@ class Demo:
         return self.out.read_text(errors="replace")
 
     def wait_for(self, marker: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while marker not in self.text():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"demo exited {self.proc.poll()} before {marker!r}:\n{self.text()[-4000:]}")
-            time.sleep(1)
+        if not within(lambda: marker in self.text() or self.proc.poll() is not None, timeout, interval=1) \
+                or marker not in self.text():
+            raise AssertionError(f"demo exited {self.proc.poll()} before {marker!r}:\n{self.text()[-4000:]}")
 
 
 def start_demo(folder: Path, env: dict[str, str], *args: str) -> Demo:

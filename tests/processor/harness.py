@@ -20,6 +20,7 @@ from confluent_kafka import Producer
 
 from common import schema
 from common.lake_store import LakeStore
+from common.retry import within
 from common.settings_lake import LakeStorageSettings
 from devstack.ports import free_port
 
@@ -127,10 +128,8 @@ class ProcessorRun:
 
     def wait_started(self, times: int, timeout: float = 60) -> None:
         """Until the shared log shows Quix's start line ``times`` times (slow starts on a busy machine)."""
-        deadline = time.monotonic() + timeout
-        while self.log.read_text(errors="replace").count("The application started") < times:
-            assert time.monotonic() < deadline, f"processor did not start within {timeout}s"
-            time.sleep(0.1)
+        assert within(lambda: self.log.read_text(errors="replace").count("The application started") >= times,
+                      timeout), f"processor did not start within {timeout}s"
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -168,11 +167,12 @@ def processor_env(brokers: str, topic: str, database_url: str, data_dir: Path, g
 
 def wait_caught_up(url: str, topic: str, ends: dict[int, int], timeout: float = 120) -> None:
     """Until ``processor_offsets`` reaches the end of every partition."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done = dict(query(url, "SELECT partition, next_offset FROM processor_offsets WHERE topic = %s", (topic,)))
-        if all(done.get(p, 0) >= end for p, end in ends.items()):
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"processor did not catch up: {done} < {ends}")
+    done: dict[int, int] = {}
+
+    def caught_up() -> bool:
+        done.clear()
+        done.update(query(url, "SELECT partition, next_offset FROM processor_offsets WHERE topic = %s", (topic,)))
+        return all(done.get(p, 0) >= end for p, end in ends.items())
+
+    assert within(caught_up, timeout, interval=0.3), f"processor did not catch up: {done} < {ends}"
 

@@ -9,12 +9,12 @@ import threading
 import pytest
 
 from common.errors import DatabaseUnavailable, ReplayRequired
+from common.retry import Backoff, Stopping
 from processor import service
 from processor.kafka.sink import SpeedLayerSink
 from processor.lake.schedule import PublishSchedule
 from processor.metrics import Metrics
 from processor.records import Checkpoint, TopicPartition
-from processor.retry import Backoff, Stopping
 from processor.service import publish_idle, resets_backoff
 from processor.settings import ProcessorSettings
 

@@ -14,6 +14,7 @@ import pytest
 
 from common.kafka import end_offsets, ensure_topic
 from common.lake_store import LakeStore
+from common.retry import within
 
 from ..helpers import consume_all
 from ..services import create_bucket, delete_bucket, provisioned_database, s3_env, unique
@@ -40,12 +41,15 @@ pytestmark = pytest.mark.integration
 
 def scrape_until(port: int, needle: str, timeout: float = 15) -> str:
     """The /metrics text once it contains ``needle`` (librdkafka statistics come every 2 s)."""
-    deadline = time.monotonic() + timeout
-    while True:
+    text = ""
+
+    def scraped() -> bool:
+        nonlocal text
         text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
-        if needle in text or time.monotonic() > deadline:
-            return text
-        time.sleep(0.5)
+        return needle in text
+
+    within(scraped, timeout, interval=0.5)
+    return text
 
 
 @dataclass(frozen=True)

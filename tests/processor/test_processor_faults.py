@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pytest
 
 from common.kafka import end_offsets
+from common.retry import within
 from common.s3 import S3Options
 from devstack.s3 import S3Server
 
@@ -104,10 +105,7 @@ def test_a_bucket_outage_mid_stream_loses_nothing(
     server.stop()
     try:
         produce(p.brokers, p.topic, [encode(e) for e in during], PARTITIONS)  # committed, not publishable
-        deadline = time.monotonic() + 60
-        while "cannot write s3://" not in p.log.read_text():
-            assert time.monotonic() < deadline, "no publish met the outage"
-            time.sleep(0.3)
+        assert within(lambda: "cannot write s3://" in p.log.read_text(), 60, interval=0.3), "no publish met the outage"
     finally:
         server.start()
     assert run.proc is not None and run.proc.poll() is None, "the processor died during the outage"

@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 
 from common import schema
+from common.retry import within
 from devstack.ports import free_port
 
 from ..processes import CommandLines
@@ -76,17 +76,17 @@ def pipeline_database(postgres_url: str) -> Iterator[tuple[str, dict[str, Any]]]
 
 
 def _wait_healthy(base: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def healthy() -> bool:
         if server.poll() is not None:
             raise RuntimeError(f"Superset exited {server.returncode}: {log.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(base + "/health", timeout=2) as r:
-                if r.status == 200:
-                    return
+                return r.status == 200
         except OSError:
-            time.sleep(1)
-    raise RuntimeError(f"Superset not healthy after {timeout}s: {log.read_text()[-3000:]}")
+            return False
+
+    if not within(healthy, timeout, interval=1):
+        raise RuntimeError(f"Superset not healthy after {timeout}s: {log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="session")

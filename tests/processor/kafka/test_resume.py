@@ -18,6 +18,7 @@ from confluent_kafka import TopicPartition as KafkaPartition
 from confluent_kafka.admin import AdminClient
 
 from common.kafka import end_offsets
+from common.retry import within
 
 from ...helpers import query, read_only
 from ..harness import (
@@ -77,15 +78,11 @@ def test_with_latest_a_first_batch_that_failed_is_read_again_not_skipped(new_pip
     try:
         with read_only(p.data / "staging"):  # the first batch cannot be staged: it fails and is retried
             run.start()
-            deadline = time.monotonic() + 90  # the group join alone can take the session timeout
-            while offsets(p) != {n: 25 for n in range(PARTITIONS)}:  # the starting point is recorded at once
-                assert time.monotonic() < deadline, offsets(p)
-                time.sleep(0.2)
+            # the starting point is recorded at once (the group join alone can take the session timeout)
+            assert within(lambda: offsets(p) == {n: 25 for n in range(PARTITIONS)}, 90, interval=0.2), offsets(p)
             produce(p.brokers, p.topic, [encode(e) for e in new], PARTITIONS)
-            deadline = time.monotonic() + 90
-            while "cannot write" not in p.log.read_text():
-                assert time.monotonic() < deadline, "the first batch was never refused by the read-only staging"
-                time.sleep(0.2)
+            assert within(lambda: "cannot write" in p.log.read_text(), 90, interval=0.2), \
+                "the first batch was never refused by the read-only staging"
         wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic))
     except BaseException:
         if run.proc is not None and run.proc.poll() is None:
@@ -146,10 +143,8 @@ def test_a_restart_on_an_idle_topic_publishes_what_a_killed_run_left_staged(new_
 
 
 def wait_lake(p: Pipeline, events: list[dict[str, object]], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while lake_events(p.data) != expected_lake(events):
-        assert time.monotonic() < deadline, "staged events never reached the lake"
-        time.sleep(0.5)
+    assert within(lambda: lake_events(p.data) == expected_lake(events), timeout, interval=0.5), \
+        "staged events never reached the lake"
 
 
 def test_records_deleted_ahead_of_a_running_processor_are_logged_once_counted_and_the_rest_is_exact(

@@ -4,7 +4,6 @@ transaction that had begun is an outage, never retried behind the caller's back.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import psycopg
@@ -13,6 +12,7 @@ from pydantic import SecretStr
 
 from common.db import DatabaseConfig
 from common.errors import DatabaseUnavailable
+from common.retry import within
 from processor.metrics import Metrics
 from processor.postgres.connection import ReconnectingConnection
 
@@ -30,10 +30,8 @@ def backend(conn: psycopg.Connection[Any]) -> int:
 def terminate(url: str, pid: int) -> None:
     """End session ``pid`` from the server's side, as an outage does, and wait until it is gone."""
     assert query(url, "SELECT pg_terminate_backend(%s)", (pid,)) == [(True,)]
-    deadline = time.monotonic() + 10
-    while query(url, "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,)) != [(0,)]:
-        assert time.monotonic() < deadline, f"session {pid} still alive"
-        time.sleep(0.05)
+    assert within(lambda: query(url, "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,)) == [(0,)],
+                  10, interval=0.05), f"session {pid} still alive"
 
 
 def test_a_connection_that_died_while_idle_is_reopened_and_the_work_runs_once(database_url: str) -> None:
