@@ -6,7 +6,7 @@ direct-indexed sum (numpy's ``add.at`` on int64 for bytes, ``bincount`` for even
 slot per code, no hash table, no string per row), per id and per (antenna, app) code pair; antennas
 and apps are rolled up from the pairs. Only then are the few thousand sums mapped to the key
 strings (``pc.index_in`` of the batch's dictionary in the reader's own dictionary: one hash per
-distinct string) and added into the reader's running totals. The result is exact whatever the
+distinct string) and added into the reader's running totals (``key_totals``). The result is exact whatever the
 dictionaries, the row order or the batching.
 
 Exact, never wrapped: a batch whose largest ``bytes`` times its rows could pass BIGINT is summed in
