@@ -1,19 +1,19 @@
-"""An hour in two halves, and a range that reads the next hour while the current one is written.
+"""An hour in two halves, and a range processed on two sessions: the next hour read while one is written.
 
 ``read_hour`` lists, checks and sums an hour's files (the lake and the CPU); ``write_hour`` reconciles
-and replaces its rows (PostgreSQL). Both run under the hour's lock, taken before the listing and
-held until the commit. In a range, ``ReadAhead`` reads hour N+1 in a background thread while hour N
-is written: the lock of hour N+1 is taken first, on a session of its own and only if it is free
-(``pg_try_advisory_lock``); if another run holds it, nothing is read ahead and the hour is
-processed in turn, waiting for the lock as a single hour does. Results, errors and the order of the
-log lines are those of processing the hours one by one.
+and replaces its rows (PostgreSQL); ``process_hour`` does both under the hour's lock, taken before
+the listing and held until the commit. ``ReadAhead`` runs a range's hours on two worker threads,
+each with its own session, so one hour's reading overlaps the other's writing; rows, ledger, errors
+and the order of the log lines are those of processing the hours one by one.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from queue import Queue
 from types import TracebackType
 from typing import Any
 
@@ -80,18 +80,26 @@ def process_hour(conn: psycopg.Connection[Any], lake: LakeStore, hour: datetime,
 
 
 class ReadAhead:
-    """Processes a range's hours in order, each next hour read while the current one is written.
+    """Processes a range's hours on two sessions at once, the run's own and a second one: while one
+    hour is written, the next is read (and then written); results come back in the hours' order.
 
-    One background thread and one extra session (opened with the first read-ahead), both closed on
-    exit; the session's locks go with it whatever happens.
+    Each hour is processed whole by one worker thread on one session (``process_hour``: its lock,
+    waited for if another run holds it, then its read, its one-transaction write and the unlock). A
+    worker that waits for a lock holds none, so two runs can never wait on each other. The second
+    session is opened by the first hour that needs it; both threads are joined, and the second
+    session (and any lock it still held) closed, on exit.
     """
 
     def __init__(self, settings: BatchSettings, conn: psycopg.Connection[Any], lake: LakeStore,
-                 users: pl.DataFrame) -> None:
-        self._settings, self._conn, self._lake, self._users = settings, conn, lake, users
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="batch-ahead")
-        self._locks: psycopg.Connection[Any] | None = None
-        self._ahead: tuple[datetime, Future[HourRead | None]] | None = None
+                 users: pl.DataFrame, hours: Sequence[datetime]) -> None:
+        self._settings, self._lake, self._users = settings, lake, users
+        self._sessions: Queue[psycopg.Connection[Any] | None] = Queue()
+        self._sessions.put(conn)
+        if len(hours) > 1:
+            self._sessions.put(None)  # the second session, opened when first taken
+        self._opened: list[psycopg.Connection[Any]] = []
+        self._pool = ThreadPoolExecutor(self._sessions.qsize(), thread_name_prefix="batch-hour")
+        self._results = [self._pool.submit(self._process, hour) for hour in hours]
 
     def __enter__(self) -> ReadAhead:
         return self
@@ -99,37 +107,19 @@ class ReadAhead:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
-        if self._locks is not None:
-            self._locks.close()  # releases a lock taken ahead for an hour never written
+        for session in self._opened:
+            session.close()
 
-    def process(self, hour: datetime, following: datetime | None) -> HourResult:
-        """Process ``hour`` (read ahead if it was), starting to read ``following`` meanwhile."""
-        ahead, self._ahead = self._ahead, None
-        future = ahead[1] if ahead is not None and ahead[0] == hour else None
-        if following is not None:
-            self._ahead = (following, self._pool.submit(self._read_locked, following))
-        if future is None:
-            return process_hour(self._conn, self._lake, hour, self._users, self._settings.max_event_bytes)
+    def result(self, number: int) -> HourResult:
+        """The result of the ``number``-th hour (from 0), once processed; its error if it failed."""
+        return self._results[number].result()
+
+    def _process(self, hour: datetime) -> HourResult:
+        session = self._sessions.get()
         try:
-            read = future.result()
-        except BaseException:
-            self._unlock(hour)
-            raise
-        if read is None:  # another run held the hour: wait for it, as a single hour does
-            return process_hour(self._conn, self._lake, hour, self._users, self._settings.max_event_bytes)
-        try:
-            return write_hour(self._conn, read)
+            if session is None:
+                session = connect(self._settings.database, autocommit=True)
+                self._opened.append(session)
+            return process_hour(session, self._lake, hour, self._users, self._settings.max_event_bytes)
         finally:
-            self._unlock(hour)
-
-    def _read_locked(self, hour: datetime) -> HourRead | None:
-        """The hour read under its lock, held on return; None (not locked) if another run holds it."""
-        if self._locks is None:
-            self._locks = connect(self._settings.database, autocommit=True)
-        if not lock_hour(self._locks, hour, wait=False):
-            return None
-        return read_hour(self._lake, hour, self._users, self._settings.max_event_bytes)
-
-    def _unlock(self, hour: datetime) -> None:
-        if self._locks is not None:
-            unlock_hour(self._locks, hour)
+            self._sessions.put(session)

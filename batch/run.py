@@ -43,13 +43,13 @@ def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
     with database_errors(where), connect(settings.database, autocommit=True) as conn, ExitStack() as stack:
         warn_if_superuser(conn, schema.BATCH_ROLE)
         users = read_user_quotas(conn)
-        ahead = stack.enter_context(ReadAhead(settings, conn, lake, users))
+        ahead = stack.enter_context(ReadAhead(settings, conn, lake, users, hours))
         for number, hour in enumerate(hours, 1):
             prefix = progress(number, len(hours), time.monotonic() - started) if len(hours) > 1 else ""
             began = time.monotonic()
             try:
                 with database_errors(where):
-                    result = ahead.process(hour, hours[number] if number < len(hours) else None)
+                    result = ahead.result(number - 1)
             except (LakeError, DataRejected) as e:
                 if len(hours) == 1:
                     raise

@@ -96,16 +96,12 @@ def lock_key(hour: datetime) -> tuple[int, int]:
     return HOUR_LOCK, int(hour.timestamp()) // 3600
 
 
-def lock_hour(conn: psycopg.Connection[Any], hour: datetime, *, wait: bool = True) -> bool:
-    """Take the hour's session lock, held from before its files are listed until its rows are committed
-    (two runs of one hour queue here, so the last commit always comes from the newest file list; a
-    session lock, as reading the files keeps no transaction open); without ``wait``, only if it is
-    free. Whether it is held now."""
-    if wait:
-        conn.execute("SELECT pg_advisory_lock(%s, %s)", lock_key(hour))
-        return True
-    row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", lock_key(hour)).fetchone()
-    return bool(row and row[0])
+def lock_hour(conn: psycopg.Connection[Any], hour: datetime) -> None:
+    """Take the hour's session lock, waiting while another run holds it. Held from before the hour's
+    files are listed until its rows are committed: two runs of one hour queue here, so the last
+    commit always comes from the newest file list. A session lock, as reading the files keeps no
+    transaction open."""
+    conn.execute("SELECT pg_advisory_lock(%s, %s)", lock_key(hour))
 
 
 def unlock_hour(conn: psycopg.Connection[Any], hour: datetime) -> None:
