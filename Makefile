@@ -28,8 +28,7 @@ $(PY):
 
 lint-only:
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy common devstack provision simulator processor batch serving tests
-	$(VENV)/bin/mypy --explicit-package-bases bench  # its own run: bench/batch.py is not the batch package
+	$(VENV)/bin/mypy --explicit-package-bases common devstack provision simulator processor batch serving tests bench
 
 # The README's pictures: the browser tests, saving their screenshots into docs/img (tests alone never do).
 screenshots: install

@@ -12,10 +12,11 @@ from datetime import datetime
 import polars as pl
 
 from common import schema
+from common.bigint import MAX_BIGINT
 from common.errors import LakeError
 
 from .hours import naive
-from .key_sums import KEYS, MAX_BIGINT
+from .key_sums import KEYS
 
 USERS_SCHEMA = pl.Schema({"id": pl.String(), "email": pl.String(), "quota": pl.Int64()})
 BYTES_HOURLY_SCHEMA = pl.Schema(

@@ -6,7 +6,7 @@ direct-indexed sum (numpy's ``add.at`` on int64 for bytes, ``bincount`` for even
 slot per code, no hash table, no string per row), per id and per (antenna, app) code pair; antennas
 and apps are rolled up from the pairs. Only then are the few thousand sums mapped to the key
 strings (``pc.index_in`` of the batch's dictionary in the reader's own dictionary: one hash per
-distinct string) and added into the reader's running totals. The result is exact whatever the
+distinct string) and added into the reader's running totals (``key_totals``). The result is exact whatever the
 dictionaries, the row order or the batching.
 
 Exact, never wrapped: a batch whose largest ``bytes`` times its rows could pass BIGINT is summed in
@@ -26,13 +26,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from common import schema
+from common.bigint import MAX_BIGINT
 from common.errors import LakeError
 
-from .row_check import bad_entries, bytes_problem, entry_rule, time_problem
+from .key_totals import SUMS_SCHEMA, KeyTotals, merge
+from .row_check import bytes_problem, entry_rule, time_problem
 
 KEYS = tuple(schema.METRIC_TYPES)  # id, antenna_id, app: the fields summed over
-MAX_BIGINT = 2**63 - 1
-SUMS_SCHEMA = pl.Schema({"id": pl.String(), "value": pl.Int64(), "events": pl.Int64()})
+__all__ = ["KEYS", "SUMS_SCHEMA", "BadRow", "KeySums", "key_sums", "merge"]
 _MAX_PAIRS = 1 << 16  # antenna x app codes summed as one key up to this many combinations
 
 
@@ -68,59 +69,12 @@ def _sums(chunks: list[np.ndarray], sizes: np.ndarray, n: int, top: int) -> tupl
     return total, events
 
 
-class _Totals:
-    """One key's running totals in one reader: its strings, and bytes, events and contract flags per string."""
-
-    def __init__(self) -> None:
-        self.names = pa.array([], pa.string())
-        self.value = np.zeros(0, dtype=np.int64)
-        self.events = np.zeros(0, dtype=np.int64)
-        self.bad: np.ndarray = np.zeros(0, dtype=bool)
-
-    def codes(self, dictionary: pa.Array) -> np.ndarray:
-        """Where each string of ``dictionary`` sits in ``names`` (new strings appended, checked once)."""
-        dictionary = dictionary.cast(pa.string()) if dictionary.type != pa.string() else dictionary
-        found = pc.index_in(dictionary, value_set=self.names)
-        if found.null_count == 0:
-            return found.to_numpy()
-        new = found.is_null()
-        fresh = dictionary.filter(new)
-        start = len(self.names)
-        self.names = pa.concat_arrays([self.names, fresh])
-        grow = len(fresh)
-        self.value = np.concatenate([self.value, np.zeros(grow, dtype=self.value.dtype)])
-        self.events = np.concatenate([self.events, np.zeros(grow, dtype=np.int64)])
-        flags = np.zeros(grow, dtype=bool)
-        flags[bad_entries(fresh)] = True
-        self.bad = np.concatenate([self.bad, flags])
-        out = found.fill_null(0).to_numpy().copy()
-        out[new.to_numpy(zero_copy_only=False)] = np.arange(start, start + grow)
-        return out
-
-    def add(self, codes: np.ndarray, value: np.ndarray, events: np.ndarray) -> None:
-        if value.dtype == object and self.value.dtype != object:
-            self.value = self.value.astype(object)
-        np.add.at(self.value, codes, value)
-        np.add.at(self.events, codes, events)
-
-    def frame(self, key: str) -> pl.DataFrame:
-        used = self.events > 0  # a dictionary string no row used is no one's total
-        names = pl.Series(self.names.filter(pa.array(used))).cast(pl.String)
-        values = self.value[used]
-        if values.dtype == object:
-            if values.size and max(values) > MAX_BIGINT:
-                raise LakeError(f"a sum of bytes per {key} passes {MAX_BIGINT} "
-                                "(the lake holds events the speed layer would have refused)")
-            values = values.astype(np.int64)
-        return pl.DataFrame({"id": names, "value": values, "events": self.events[used]}, schema=SUMS_SCHEMA)
-
-
 class KeySums:
     """Running sums per key of one reader; each row group is checked against the input contract
     (``max_event_bytes``, and ``hour`` when timestamps are given) as it is summed."""
 
     def __init__(self, max_event_bytes: int = MAX_BIGINT, hour: datetime | None = None) -> None:
-        self._totals = [_Totals() for _ in KEYS]
+        self._totals = [KeyTotals() for _ in KEYS]
         self._bound = 0  # largest sum any total could have reached: int64 is safe while <= MAX_BIGINT
         self._max_event_bytes, self._hour = max_event_bytes, hour
         self._others: list[KeySums] = []
@@ -190,18 +144,6 @@ def _unified(table: pa.Table) -> pa.Table:
     if columns["bytes"].num_chunks != 1:
         columns["bytes"] = pa.chunked_array([columns["bytes"].combine_chunks()])
     return pa.table(columns).unify_dictionaries()
-
-
-def merge(parts: Iterable[pl.DataFrame], key: str = "key") -> pl.DataFrame:
-    """Partial sums of one key merged into one row per key (on 128 bits: checked, never wrapped)."""
-    frames = list(parts)
-    if not frames:
-        return SUMS_SCHEMA.to_frame()
-    merged = pl.concat(frames).group_by("id").agg(pl.col("value").cast(pl.Int128).sum(), pl.col("events").sum())
-    if merged.height and merged["value"].max() > MAX_BIGINT:  # type: ignore[operator]
-        raise LakeError(f"a sum of bytes per {key} passes {MAX_BIGINT} "
-                        "(the lake holds events the speed layer would have refused)")
-    return merged.with_columns(pl.col("value").cast(pl.Int64))
 
 
 def key_sums(batches: Iterable[pa.Table | pa.RecordBatch]) -> list[pl.DataFrame]:

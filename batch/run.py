@@ -9,51 +9,23 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any
-
-import polars as pl
-import psycopg
-import pyarrow as pa
+from contextlib import ExitStack
+from datetime import datetime
 
 from common import schema
 from common.db import connect, server_label, warn_if_superuser
 from common.errors import DataRejected, LakeError
-from common.lake_store import LakeStore
 
 from . import ledger
-from .aggregate import hour_totals
 from .catchup import pending_hours
 from .hours import floor_hour, label
-from .lake_reader import check_hour, list_hour, locate_failure, read_sums
 from .log_lines import hour_line, progress, summary_line
-from .reconcile import differences
+from .read_ahead import ReadAhead
 from .results import HourResult, RunSummary
 from .settings import BatchSettings
-from .store import database_errors, hour_lock, read_user_quotas, replace_hour, speed_totals
+from .store import database_errors, read_user_quotas
 
 log = logging.getLogger("batch")
-
-
-def process_hour(conn: psycopg.Connection[Any], lake: LakeStore, hour: datetime, users: pl.DataFrame,
-                 max_event_bytes: int) -> HourResult:
-    """Process one hour under its lock; an hour without files or events writes nothing."""
-    with hour_lock(conn, hour):
-        started = datetime.now(UTC)
-        files = list_hour(lake, hour)
-        if not files.files or check_hour(files) == 0:
-            return HourResult(hour, written=False, files=len(files.files))
-        try:
-            totals = hour_totals(read_sums(files, max_event_bytes), users, hour)
-        except (pl.exceptions.PolarsError, pa.ArrowException, OSError) as e:
-            raise locate_failure(files, e) from e
-        diff = differences(totals.bytes_by_type, speed_totals(conn, hour))
-        result = HourResult(
-            hour, written=True, fingerprint=files.fingerprint, files=len(files.files), events=totals.events,
-            unknown_user_events=totals.unknown_user_events, bytes_hourly_rows=totals.bytes_hourly.height,
-            quota_rows=totals.quota_violations.height, batch_bytes=totals.total_bytes,
-            differences=diff, started_at=started)
-        return replace_hour(conn, totals, result)
 
 
 def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
@@ -68,15 +40,16 @@ def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
     lake = settings.lake()
     lake.check()
     where = server_label(settings.database_url)
-    with database_errors(where), connect(settings.database, autocommit=True) as conn:
+    with database_errors(where), connect(settings.database, autocommit=True) as conn, ExitStack() as stack:
         warn_if_superuser(conn, schema.BATCH_ROLE)
         users = read_user_quotas(conn)
+        ahead = stack.enter_context(ReadAhead(settings, conn, lake, users, hours))
         for number, hour in enumerate(hours, 1):
             prefix = progress(number, len(hours), time.monotonic() - started) if len(hours) > 1 else ""
             began = time.monotonic()
             try:
                 with database_errors(where):
-                    result = process_hour(conn, lake, hour, users, settings.max_event_bytes)
+                    result = ahead.result(number - 1)
             except (LakeError, DataRejected) as e:
                 if len(hours) == 1:
                     raise

@@ -31,22 +31,6 @@ def database_errors(where: str) -> AbstractContextManager[None]:
     return db.database_errors("batch job", schema.BATCH_ROLE, f"PostgreSQL at {where}")
 
 
-@contextmanager
-def hour_lock(conn: psycopg.Connection[Any], hour: datetime) -> Iterator[None]:
-    """Hold the hour's lock from before its files are listed until its rows are committed.
-
-    Two runs of one hour queue here, so the last commit always comes from the newest file list.
-    A session lock, not a transaction: reading the files keeps no transaction open.
-    """
-    key = (HOUR_LOCK, int(hour.timestamp()) // 3600)
-    conn.execute("SELECT pg_advisory_lock(%s, %s)", key)
-    try:
-        yield
-    finally:
-        if not conn.broken:
-            conn.execute("SELECT pg_advisory_unlock(%s, %s)", key)
-
-
 def read_user_quotas(conn: psycopg.Connection[Any]) -> pl.DataFrame:
     """``user_metadata`` as a frame (id, email, quota)."""
     rows = conn.execute(sql.SQL("SELECT id, email, quota FROM {}").format(
@@ -77,7 +61,7 @@ def _copy(conn: psycopg.Connection[Any], table: str, frame: pl.DataFrame) -> Non
 def replace_hour(conn: psycopg.Connection[Any], totals: HourTotals, result: HourResult) -> HourResult:
     """Delete the hour's rows, copy the new ones and record the ledger row, all in one transaction.
 
-    Readers see the old hour or the new one, never a mix (the caller holds ``hour_lock``).
+    Readers see the old hour or the new one, never a mix (the caller holds the hour's lock: ``lock_hour``).
     Returns ``result`` as recorded (``finished_at`` set).
     """
     at = naive(totals.hour)
@@ -89,3 +73,22 @@ def replace_hour(conn: psycopg.Connection[Any], totals: HourTotals, result: Hour
         result = replace(result, finished_at=datetime.now(UTC))
         ledger.record(conn, result)
     return result
+
+
+def lock_key(hour: datetime) -> tuple[int, int]:
+    """The advisory lock of ``hour``: the batch job's class and the hour's number since the epoch."""
+    return HOUR_LOCK, int(hour.timestamp()) // 3600
+
+
+def lock_hour(conn: psycopg.Connection[Any], hour: datetime) -> None:
+    """Take the hour's session lock, waiting while another run holds it. Held from before the hour's
+    files are listed until its rows are committed: two runs of one hour queue here, so the last
+    commit always comes from the newest file list. A session lock, as reading the files keeps no
+    transaction open."""
+    conn.execute("SELECT pg_advisory_lock(%s, %s)", lock_key(hour))
+
+
+def unlock_hour(conn: psycopg.Connection[Any], hour: datetime) -> None:
+    """Release what ``lock_hour`` took (nothing to do on a broken session: its locks went with it)."""
+    if not conn.broken:
+        conn.execute("SELECT pg_advisory_unlock(%s, %s)", lock_key(hour))

@@ -2,14 +2,14 @@
 
     python bench/batch_parts.py --rows 8388608 --rounds 5
 
-``bench/batch.py`` times whole runs (processes, start-up, the database write included); this script
-explains them. It writes one lake file as ``bench/batch.py`` does (32 row groups of 256k events by
+``bench/batch_layer.py`` times whole runs (processes, start-up, the database write included); this script
+explains them. It writes one lake file as ``bench/batch_layer.py`` does (32 row groups of 256k events by
 default), then, in one process, one thread for Polars and for DuckDB, alternating the order every
 round, measures the CPU time per event of:
 
 - **the job's sums**: ``batch.lake_reader._read`` over the file, exactly what one reader thread of
   ``python -m batch`` does (batches of row groups read as dictionary codes, summed, merged);
-- **DuckDB**: the three queries of ``bench/batch.py``'s DuckDB baseline (``GROUP BY`` id with
+- **DuckDB**: the three queries of ``bench/batch_layer.py``'s DuckDB baseline (``GROUP BY`` id with
   ``sum`` and ``count``, then antenna_id, then app, each reading the file again), each timed;
 
 and, on the first batch of the job (``BATCH_ROWS``), the job's stages one by one:
@@ -53,7 +53,7 @@ import pyarrow.parquet as pq  # noqa: E402
 from batch import key_sums  # noqa: E402
 from batch.lake_check import COLUMNS  # noqa: E402
 from batch.lake_reader import BATCH_ROWS, _read, batches  # noqa: E402
-from bench.batch import HOUR, write_lake  # noqa: E402
+from bench.batch_layer import HOUR, write_lake  # noqa: E402
 from common.lake_store import LakeObject  # noqa: E402
 
 

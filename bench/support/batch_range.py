@@ -1,4 +1,4 @@
-"""A day's backfill for ``bench/batch.py --range-hours``: DuckDB computing the same hours, and the check
+"""A day's backfill for ``bench/batch_layer.py --range-hours``: DuckDB computing the same hours, and the check
 that ``python -m batch --from .. --to ..`` wrote what DuckDB computed, hour by hour.
 
 DuckDB answers in two ways, each timed: one set of queries per hour (each hour's files, as the batch

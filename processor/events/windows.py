@@ -5,10 +5,11 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
+from common.bigint import MAX_BIGINT, passes_bigint
 from common.errors import PipelineError
 from common.schema import METRIC_TYPES, WINDOW_SECONDS
 
-MAX_TOTAL = 2**63 - 1  # PostgreSQL BIGINT, the type of bytes.value
+MAX_TOTAL = MAX_BIGINT  # the type of bytes.value
 TOTALS_SCHEMA = {"window": pl.Int64, "id": pl.String, "type": pl.String, "value": pl.Int64}
 # Spark's job dropped events more than one minute behind the newest; we keep them, and count them.
 LATENESS_SECONDS = 60
@@ -39,7 +40,7 @@ def window_totals(events: pa.Table) -> pl.DataFrame:
         for field, metric in METRIC_TYPES.items()
     ]
     totals = pl.concat(parts)
-    if totals.height and totals["value"].max() > MAX_TOTAL:  # type: ignore[operator]
+    if passes_bigint(totals["value"]):
         raise TotalOverflow(f"a 5-minute total of this batch passes {MAX_TOTAL}")
     return totals.cast(TOTALS_SCHEMA).sort(["window", "type", "id"])  # type: ignore[arg-type]
 

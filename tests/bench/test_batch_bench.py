@@ -1,4 +1,4 @@
-"""bench/batch.py runs on a small size and prints its last line: one hour, and a backfill of hours."""
+"""bench/batch_layer.py runs on a small size and prints its last line: one hour, and a backfill of hours."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "batch.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "batch_layer.py"
 pytestmark = pytest.mark.integration
 
 

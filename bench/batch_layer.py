@@ -1,6 +1,6 @@
 """Benchmark of the batch job: one hour of N synthetic events, the real job vs DuckDB on the same files.
 
-    python bench/batch.py --events 50000000 --repeat 3
+    python bench/batch_layer.py --events 50000000 --repeat 3
 
 Writes one hour of the lake with pyarrow as the speed layer does (EVENT_SCHEMA, zstd, dictionary
 encoding, 256k-row groups, a handful of files), provisions a fresh database with the users, then
@@ -190,7 +190,7 @@ def main() -> None:
     if args.range_hours:
         range_main(args)
         return
-    print("command: python bench/batch.py " + " ".join(sys.argv[1:]))
+    print("command: python bench/batch_layer.py " + " ".join(sys.argv[1:]))
     print(f"machine: nproc={os.cpu_count()} ram_gb={os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} "
           f"python={platform.python_version()} polars={pl.__version__} duckdb={duckdb.__version__} "
           f"pyarrow={pa.__version__} load={os.getloadavg()[0]:.2f}")
@@ -266,7 +266,7 @@ def before_command(checkout: str, batch_cmd: list[str]) -> list[str]:
 
 def range_main(args: argparse.Namespace) -> None:
     """``--range-hours``: one process of the batch job over every hour against DuckDB (both ways), exact."""
-    print("command: python bench/batch.py " + " ".join(sys.argv[1:]))
+    print("command: python bench/batch_layer.py " + " ".join(sys.argv[1:]))
     print(f"machine: nproc={os.cpu_count()} python={platform.python_version()} polars={pl.__version__} "
           f"duckdb={duckdb.__version__} pyarrow={pa.__version__} load={os.getloadavg()[0]:.2f}")
     hours = [HOUR + timedelta(hours=h) for h in range(args.range_hours)]
