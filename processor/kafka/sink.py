@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -39,6 +40,7 @@ class SpeedLayerSink(BaseSink):
         self._buffers: Checkpoint = {}
         self._bytes, self._max_bytes = 0, max_bytes or float("inf")
         self.full = False  # the buffered values passed ``max_bytes``: time for a checkpoint
+        self.flushed_at = float("-inf")  # time.monotonic() of the last checkpoint that had messages
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="apply")
         self._pending: Future[None] | None = None
         self._failure: Exception | None = None
@@ -64,6 +66,11 @@ class SpeedLayerSink(BaseSink):
             if self._bytes >= self._max_bytes:
                 self.full = True
 
+    @property
+    def buffered(self) -> bool:
+        """Messages were read since the last checkpoint (``cadence.Cadence`` may close it early)."""
+        return bool(self._buffers)
+
     def drop(self, partitions: Iterable[TopicPartition]) -> None:
         """Forget what was read of ``partitions`` (revoked or lost): their next owner reads it again."""
         for tp in partitions:
@@ -77,6 +84,7 @@ class SpeedLayerSink(BaseSink):
     def flush(self) -> None:
         with self._flushing:
             batches, self._buffers = self._buffers, {}
+            self.flushed_at = time.monotonic()
             self._bytes, self.full = 0, False
             self.settle()
             if batches:

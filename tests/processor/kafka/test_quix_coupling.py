@@ -63,3 +63,11 @@ def test_an_early_checkpoint_is_still_quixs_forced_commit_of_its_processing_cont
     assert "_consumer" in inspect.getsource(Application.__init__)
     assert {"on_consumer_error", "on_message_processed", "auto_offset_reset"} <= set(
         inspect.signature(Application.__init__).parameters)
+
+
+def test_the_consumer_the_cadence_reads_the_lag_of_is_still_quixs_with_librdkafkas_cached_watermarks() -> None:
+    from quixstreams.internal_consumer import InternalConsumer  # Application._consumer (checked above)
+
+    assert {"assignment", "position", "get_watermark_offsets"} <= set(dir(InternalConsumer))
+    assert "cached" in inspect.signature(InternalConsumer.get_watermark_offsets).parameters
+    assert "self._consumer = self._get_internal_consumer(" in inspect.getsource(Application.__init__)

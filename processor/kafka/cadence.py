@@ -1,0 +1,82 @@
+"""Early checkpoints: small and frequent while the processor keeps up, never while it has a backlog.
+
+Quix checkpoints every ``COMMIT_INTERVAL`` seconds (or ``COMMIT_EVERY`` messages, or ``COMMIT_BYTES``):
+an event read just after a checkpoint waits up to ``COMMIT_INTERVAL`` to be counted in ``bytes``. The
+``Cadence`` closes a checkpoint early, after a message is processed, when ``due``: something is
+buffered, at least ``COMMIT_MIN_INTERVAL`` seconds passed since the last checkpoint, and the consumer
+is caught up (no message fetched or still on the broker that it has not processed: its lag is 0).
+Under a backlog the lag is above 0 and the policy never fires: checkpoints stay as large as the other
+limits make them, and maximum throughput is that of the fixed cadence.
+
+The lag is librdkafka's own bookkeeping, read without a request to the broker: per assigned partition,
+the high watermark of the last fetch response (``get_watermark_offsets(cached=True)``) minus the next
+offset to process (``position``). It is read at most every ``LOOK_AGAIN`` seconds while behind, so a
+backlog costs a few dozen cheap calls a second, and nothing while no checkpoint could be due anyway.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+LOOK_AGAIN = 0.02  # seconds between two looks at the lag while the processor is behind
+
+
+def due(*, pending: bool, elapsed: float, min_interval: float, lag: Callable[[], int]) -> bool:
+    """An early checkpoint is due: something ``pending``, ``min_interval`` passed, and no backlog.
+
+    ``lag`` is only asked when the rest holds (it is the one costly part)."""
+    return pending and elapsed >= min_interval and lag() == 0
+
+
+class Buffer(Protocol):
+    """What the cadence needs of the sink: is anything buffered, and when was the last checkpoint."""
+
+    @property
+    def buffered(self) -> bool: ...
+
+    @property
+    def flushed_at(self) -> float: ...
+
+
+def consumer_lag(consumer: Any) -> int:
+    """Messages of the assigned partitions that the broker holds (or librdkafka fetched) and the
+    consumer has not processed yet, as far as the last fetch responses tell; partitions not fetched
+    yet (no watermark or no position known) count 0."""
+    lag = 0
+    for tp in consumer.position(consumer.assignment()):
+        if tp.offset < 0:
+            continue
+        _, high = consumer.get_watermark_offsets(tp, cached=True)
+        if high >= 0:
+            lag += max(0, high - tp.offset)
+    return lag
+
+
+class Cadence:
+    """Decides, after each processed message, whether to close the checkpoint now.
+
+    ``min_interval`` at or above ``commit_interval`` turns the policy off (Quix's fixed cadence alone)."""
+
+    def __init__(self, buffer: Buffer, lag: Callable[[], int], min_interval: float, commit_interval: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._buffer, self._lag, self._min, self._clock = buffer, lag, min_interval, clock
+        self.enabled = min_interval < commit_interval
+        self._next_look = 0.0
+
+    def checkpoint_now(self) -> bool:
+        """True when an early checkpoint is due (cheap until ``min_interval`` has passed)."""
+        if not self.enabled:
+            return False
+        now = self._clock()
+        if now < self._next_look or not self._buffer.buffered:
+            return False
+        elapsed = now - self._buffer.flushed_at
+        if elapsed < self._min:
+            self._next_look = now + (self._min - elapsed)
+            return False
+        if due(pending=True, elapsed=elapsed, min_interval=self._min, lag=self._lag):
+            return True
+        self._next_look = now + LOOK_AGAIN
+        return False
