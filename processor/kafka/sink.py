@@ -71,6 +71,11 @@ class SpeedLayerSink(BaseSink):
         """Messages were read since the last checkpoint (``cadence.Cadence`` may close it early)."""
         return bool(self._buffers)
 
+    @property
+    def applying(self) -> bool:
+        """The last checkpoint's batch is still being applied on the worker (a flush now would wait for it)."""
+        return self._pending is not None and not self._pending.done()
+
     def drop(self, partitions: Iterable[TopicPartition]) -> None:
         """Forget what was read of ``partitions`` (revoked or lost): their next owner reads it again."""
         for tp in partitions:

@@ -26,21 +26,26 @@ def never_asked() -> int:
 
 
 def test_an_early_checkpoint_is_due_when_something_is_pending_the_interval_passed_and_there_is_no_backlog() -> None:
-    assert due(pending=True, elapsed=0.2, min_interval=0.2, lag=no_lag)
+    assert due(pending=True, applying=False, elapsed=0.2, min_interval=0.2, lag=no_lag)
 
 
 def test_no_early_checkpoint_is_due_under_a_backlog() -> None:
-    assert not due(pending=True, elapsed=5.0, min_interval=0.2, lag=lambda: 1)
+    assert not due(pending=True, applying=False, elapsed=5.0, min_interval=0.2, lag=lambda: 1)
+
+
+def test_no_early_checkpoint_is_due_while_the_last_checkpoint_is_still_being_applied() -> None:
+    assert not due(pending=True, applying=True, elapsed=5.0, min_interval=0.2, lag=never_asked)
 
 
 def test_no_early_checkpoint_is_due_with_nothing_pending_or_too_soon_and_the_lag_is_not_read_then() -> None:
-    assert not due(pending=False, elapsed=5.0, min_interval=0.2, lag=never_asked)
-    assert not due(pending=True, elapsed=0.19, min_interval=0.2, lag=never_asked)
+    assert not due(pending=False, applying=False, elapsed=5.0, min_interval=0.2, lag=never_asked)
+    assert not due(pending=True, applying=False, elapsed=0.19, min_interval=0.2, lag=never_asked)
 
 
 @dataclass
 class Buffer:
     buffered: bool = True
+    applying: bool = False
     flushed_at: float = 0.0
 
 
@@ -64,7 +69,9 @@ def test_the_cadence_fires_once_the_minimum_interval_passed_since_the_last_check
     assert not cadence.checkpoint_now()
     clock.now = 100.2
     assert cadence.checkpoint_now()
-    buffer.buffered = False
+    buffer.applying = True
+    assert not cadence.checkpoint_now()
+    buffer.applying, buffer.buffered = False, False
     assert not cadence.checkpoint_now()
 
 
