@@ -11,11 +11,13 @@ limits make them, and maximum throughput is that of the fixed cadence.
 
 The lag is librdkafka's own bookkeeping, read without a request to the broker: per assigned partition,
 the high watermark of the last fetch response (``get_watermark_offsets(cached=True)``) minus the next
-offset to process (``position``). It is read at most every ``LOOK_AGAIN`` seconds while behind, so a
-backlog costs a few dozen cheap calls a second, and nothing while no checkpoint could be due anyway.
+offset to process (``position``). After a look that sees a lag of N, the next look is N messages later,
+at the last message known then (a fetched burst's last message is where a steady load is caught up;
+looking again after a fixed time would keep sampling bursts' first messages, never caught up); so a
+backlog costs one look per backlog's worth of messages, nothing while no checkpoint could be due.
 
 The cadence is asked after each message only: a message processed while no early checkpoint could be
-due (too soon, a batch still applying, or within ``LOOK_AGAIN`` of a look that saw a backlog) and
+due (too soon, a batch still applying, or within the backlog a look saw) and
 followed by none waits for ``COMMIT_INTERVAL``, as without the policy. Under a steady load the next
 message comes within milliseconds; it is a quiet topic's last burst that can wait.
 """
@@ -26,7 +28,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-LOOK_AGAIN = 0.02  # seconds between two looks at the lag while the processor is behind
+MAX_SKIP = 100_000  # at most this many messages between two looks at the lag (after a rebalance, say)
 
 
 def due(*, pending: bool, applying: bool, elapsed: float, min_interval: float, lag: Callable[[], int]) -> bool:
@@ -72,16 +74,29 @@ class Cadence:
         self._buffer, self._lag, self._min, self._clock = buffer, lag, min_interval, clock
         self.enabled = min_interval < commit_interval
         self._next_look = 0.0
+        self._skip = 0  # messages to process before the lag is read again: the backlog the last look saw
+        self._seen = 0
 
     def checkpoint_now(self) -> bool:
         """True when an early checkpoint is due (a clock read and a comparison until one could be)."""
         if not self.enabled:
             return False
+        if self._skip:
+            self._skip -= 1
+            return False
         now = self._clock()
         if now < self._next_look or not self._buffer.buffered:
             return False
         elapsed = now - self._buffer.flushed_at
-        if due(pending=True, applying=self._buffer.applying, elapsed=elapsed, min_interval=self._min, lag=self._lag):
+        if due(pending=True, applying=self._buffer.applying, elapsed=elapsed, min_interval=self._min,
+               lag=self._read_lag):
             return True
-        self._next_look = now + (self._min - elapsed if elapsed < self._min else LOOK_AGAIN)
+        if elapsed < self._min:
+            self._next_look = now + self._min - elapsed
+        elif self._seen:  # behind: look again at the last message known now, the end of this backlog
+            self._skip, self._seen = min(self._seen - 1, MAX_SKIP), 0
         return False
+
+    def _read_lag(self) -> int:
+        self._seen = self._lag()
+        return self._seen

@@ -11,7 +11,7 @@ from confluent_kafka import Consumer
 from confluent_kafka import TopicPartition as KafkaPartition
 
 from common.kafka import end_offsets
-from processor.kafka.cadence import LOOK_AGAIN, Cadence, consumer_lag, due
+from processor.kafka.cadence import Cadence, consumer_lag, due
 
 from ...helpers import query
 from ..harness import PARTITIONS, Pipeline, ProcessorRun, encode, make_events, produce, wait_caught_up
@@ -75,18 +75,30 @@ def test_the_cadence_fires_once_the_minimum_interval_passed_since_the_last_check
     assert not cadence.checkpoint_now()
 
 
-def test_under_a_backlog_the_cadence_never_fires_and_reads_the_lag_at_most_every_look_again_seconds() -> None:
+def test_under_a_backlog_the_cadence_never_fires_and_reads_the_lag_once_per_backlog_seen() -> None:
     clock, looks = Clock(), []
 
     def lag() -> int:
         looks.append(clock.now)
-        return 1000
+        return 5000  # new messages arrive as fast as they are processed
 
     cadence = Cadence(Buffer(flushed_at=0.0), lag, min_interval=0.2, commit_interval=2.0, clock=clock)
-    for step in range(1000):  # a message every millisecond for a second
+    for step in range(9000):
         clock.now = 100.0 + step / 1000
         assert not cadence.checkpoint_now()
-    assert len(looks) <= 1 / LOOK_AGAIN + 1
+    assert len(looks) == 2  # at the first message, and at the 5000th
+
+
+def test_a_steady_load_read_in_bursts_fires_at_the_last_message_of_a_burst() -> None:
+    clock, burst = Clock(), 50
+    position = [0]
+    cadence = Cadence(Buffer(flushed_at=0.0), lambda: burst - position[0], min_interval=0.2, commit_interval=2.0,
+                      clock=clock)
+    fired = []
+    for position[0] in range(1, burst + 1):
+        clock.now += 0.0001
+        fired.append(cadence.checkpoint_now())
+    assert fired == [False] * (burst - 1) + [True]
 
 
 @pytest.mark.integration
