@@ -4,8 +4,7 @@ hour's rows of ``bytes_hourly`` and ``user_quota_limit`` and its ledger row in o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any

@@ -24,6 +24,9 @@ class ProcessorSettings(KafkaSettings, DatabaseSettings, LakeStorageSettings):
         "earliest", description="Where a partition PostgreSQL has no offset for starts (its first time).")
     partitions: int = Field(4, ge=1, description="Partitions for the topics if they must be created.")
     commit_interval: float = Field(2.0, gt=0, description="Seconds between checkpoints (totals committed).")
+    commit_min_interval: float = Field(
+        0.2, ge=0, description="While caught up, checkpoint as soon as this many seconds passed since the last one "
+        "(fresher `bytes`, more and smaller PostgreSQL transactions); never under a backlog; >= COMMIT_INTERVAL: off.")
     commit_every: int = Field(100_000, ge=0, description="Also checkpoint after this many messages (0: off).")
     commit_bytes: int = Field(64 << 20, ge=0, description="Also checkpoint once the messages read since the last "
                               "checkpoint pass this many bytes (0: off); bounds memory with large messages.")

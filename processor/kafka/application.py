@@ -19,6 +19,7 @@ from common.errors import BrokerUnavailable, PipelineError, ReplayRequired
 from common.kafka import KafkaConfig
 
 from ..records import TopicPartition
+from .cadence import Cadence, consumer_lag
 from .sink import SpeedLayerSink
 
 log = logging.getLogger("processor")
@@ -51,11 +52,13 @@ class ResumingApplication(Application):
     """
 
     def __init__(self, *args: Any, resume_offsets: ResumeOffsets, start_at: StartAt, count_gap: CountGap,
-                 sink: SpeedLayerSink, latest: bool, **kwargs: Any) -> None:
+                 sink: SpeedLayerSink, latest: bool, commit_interval: float, commit_min_interval: float,
+                 **kwargs: Any) -> None:
         super().__init__(*args, auto_offset_reset="error", on_consumer_error=self._on_consumer_error,
-                         on_message_processed=self._on_message_processed, **kwargs)
+                         on_message_processed=self._on_message_processed, commit_interval=commit_interval, **kwargs)
         self._resume_offsets, self._start_at, self._count_gap = resume_offsets, start_at, count_gap
         self._sink, self._latest = sink, latest
+        self._cadence = Cadence(sink, lambda: consumer_lag(self._consumer), commit_min_interval, commit_interval)
 
     def _on_assign(self, consumer: Any, topic_partitions: list[KafkaPartition]) -> None:
         if topic_partitions:
@@ -102,7 +105,8 @@ class ResumingApplication(Application):
             self._sink.settle()
 
     def _on_message_processed(self, topic: str, partition: int, offset: int) -> None:
-        if self._sink.full:  # COMMIT_BYTES of values buffered: checkpoint now
+        # COMMIT_BYTES of values buffered, or caught up with something buffered: checkpoint now
+        if self._sink.full or self._cadence.checkpoint_now():
             self._processing_context.commit_checkpoint(force=True)
 
     def _on_consumer_error(self, error: Exception, message: Any, logger: logging.Logger) -> bool:
@@ -135,14 +139,14 @@ def watermarks(consumer: Any, tp: KafkaPartition) -> tuple[int, int]:
 
 
 def build_application(*, kafka: KafkaConfig, topic: str, group: str, auto_offset_reset: str, commit_interval: float,
-                      commit_every: int, state_dir: str, consumer_config: dict[str, Any], resume_offsets: ResumeOffsets,
-                      start_at: StartAt, count_gap: CountGap, sink: SpeedLayerSink) -> Application:
+                      commit_every: int, commit_min_interval: float, state_dir: str, consumer_config: dict[str, Any],
+                      resume_offsets: ResumeOffsets, start_at: StartAt, count_gap: CountGap, sink: SpeedLayerSink) -> Application:
     """A Quix app reading ``topic`` as raw bytes (parsing happens per checkpoint) into ``sink``."""
     app = ResumingApplication(
         broker_address=ConnectionConfig.from_librdkafka_dict(kafka.client_config()), consumer_group=group,
         latest=auto_offset_reset == "latest", sink=sink,
-        commit_interval=commit_interval, commit_every=commit_every, loglevel=None, auto_create_topics=False,
-        use_changelog_topics=False, state_dir=state_dir,
+        commit_interval=commit_interval, commit_every=commit_every, commit_min_interval=commit_min_interval,
+        loglevel=None, auto_create_topics=False, use_changelog_topics=False, state_dir=state_dir,
         broker_availability_timeout=0,  # outages: wait and retry, never give up
         consumer_extra_config=consumer_config, resume_offsets=resume_offsets, start_at=start_at, count_gap=count_gap,
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -40,6 +41,7 @@ class SpeedLayerSink(BaseSink):
         self._buffers: Checkpoint = {}
         self._bytes, self._max_bytes = 0, max_bytes or float("inf")
         self.full = False  # the buffered values passed ``max_bytes``: time for a checkpoint
+        self.flushed_at = float("-inf")  # time.monotonic() of the last checkpoint that had messages
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="apply")
         self._pending: Future[None] | None = None
         self._failure: Exception | None = None
@@ -65,6 +67,16 @@ class SpeedLayerSink(BaseSink):
             if self._bytes >= self._max_bytes:
                 self.full = True
 
+    @property
+    def buffered(self) -> bool:
+        """Messages were read since the last checkpoint (``cadence.Cadence`` may close it early)."""
+        return bool(self._buffers)
+
+    @property
+    def applying(self) -> bool:
+        """The last checkpoint's batch is still being applied on the worker (a flush now would wait for it)."""
+        return self._pending is not None and not self._pending.done()
+
     def drop(self, partitions: Iterable[TopicPartition]) -> None:
         """Forget what was read of ``partitions`` (revoked or lost): their next owner reads it again."""
         for tp in partitions:
@@ -78,6 +90,7 @@ class SpeedLayerSink(BaseSink):
     def flush(self) -> None:
         with self._flushing:
             batches, self._buffers = self._buffers, {}
+            self.flushed_at = time.monotonic()
             self._bytes, self.full = 0, False
             self.settle()
             if batches:

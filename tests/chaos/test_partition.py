@@ -32,7 +32,8 @@ def test_a_broker_frozen_past_the_session_timeout_mid_checkpoint_loses_and_doubl
     p = chaos_pipeline()
     # A checkpoint interval longer than the freeze: the buffer is held across it. Flushing the lake
     # is left at its default, so the shutdown publish is what completes the lake.
-    p.env.update(KAFKA_SESSION_TIMEOUT_MS=str(SESSION_MS), COMMIT_INTERVAL="45", RETRY_MAX_SECONDS="2")
+    p.env.update(KAFKA_SESSION_TIMEOUT_MS=str(SESSION_MS), COMMIT_INTERVAL="45", COMMIT_MIN_INTERVAL="45",
+                 RETRY_MAX_SECONDS="2")
     del p.env["LAKE_FLUSH_SECONDS"]
     values, valid, malformed = hostile_stream(make_events(6000, seed=121), copies=1, seed=122)
     figures = Figures("broker frozen past session timeout (lost assignment)", runs=1, disruptions=1)

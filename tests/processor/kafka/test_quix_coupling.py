@@ -70,3 +70,11 @@ def test_the_per_poll_step_we_extend_is_still_quixs_own_and_called_once_per_loop
     assert step is not None, "quixstreams.Application._process_message is gone: processor/kafka/application.py must change"
     assert list(inspect.signature(step).parameters) == ["self", "dataframe_composed"]
     assert "self._process_message" in inspect.getsource(Application._run_dataframe)
+
+
+def test_the_consumer_the_cadence_reads_the_lag_of_is_still_quixs_with_librdkafkas_cached_watermarks() -> None:
+    from quixstreams.internal_consumer import InternalConsumer  # Application._consumer (checked above)
+
+    assert {"assignment", "position", "get_watermark_offsets"} <= set(dir(InternalConsumer))
+    assert "cached" in inspect.signature(InternalConsumer.get_watermark_offsets).parameters
+    assert "self._consumer = self._get_internal_consumer(" in inspect.getsource(Application.__init__)

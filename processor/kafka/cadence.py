@@ -1,0 +1,102 @@
+"""Early checkpoints: small and frequent while the processor keeps up, never while it has a backlog.
+
+Quix checkpoints every ``COMMIT_INTERVAL`` seconds (or ``COMMIT_EVERY`` messages, or ``COMMIT_BYTES``):
+an event read just after a checkpoint waits up to ``COMMIT_INTERVAL`` to be counted in ``bytes``. The
+``Cadence`` closes a checkpoint early, after a message is processed, when ``due``: something is
+buffered, the previous checkpoint's batch is applied (an early flush never waits for the worker, so
+the loop never stalls for one), at least ``COMMIT_MIN_INTERVAL`` seconds passed since the last
+checkpoint, and the consumer is caught up (no message fetched or still on the broker that it has not processed: its lag is 0).
+Under a backlog the lag is above 0 and the policy never fires: checkpoints stay as large as the other
+limits make them, and maximum throughput is that of the fixed cadence.
+
+The lag is librdkafka's own bookkeeping, read without a request to the broker: per assigned partition,
+the high watermark of the last fetch response (``get_watermark_offsets(cached=True)``) minus the next
+offset to process (``position``). After a look that sees a lag of N, the next look is N messages later,
+at the last message known then (a fetched burst's last message is where a steady load is caught up;
+looking again after a fixed time would keep sampling bursts' first messages, never caught up); so a
+backlog costs one look per backlog's worth of messages, nothing while no checkpoint could be due.
+
+The cadence is asked after each message only: a message processed while no early checkpoint could be
+due (too soon, a batch still applying, or within the backlog a look saw) and
+followed by none waits for ``COMMIT_INTERVAL``, as without the policy. Under a steady load the next
+message comes within milliseconds; it is a quiet topic's last burst that can wait.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+MAX_SKIP = 100_000  # at most this many messages between two looks at the lag (after a rebalance, say)
+
+
+def due(*, pending: bool, applying: bool, elapsed: float, min_interval: float, lag: Callable[[], int]) -> bool:
+    """An early checkpoint is due: something ``pending``, nothing ``applying``, ``min_interval`` passed,
+    and no backlog. ``lag`` is only asked when the rest holds (it is the one costly part)."""
+    return pending and not applying and elapsed >= min_interval and lag() == 0
+
+
+class Buffer(Protocol):
+    """What the cadence needs of the sink: is anything buffered or being applied, when was the last checkpoint."""
+
+    @property
+    def buffered(self) -> bool: ...
+
+    @property
+    def applying(self) -> bool: ...
+
+    @property
+    def flushed_at(self) -> float: ...
+
+
+def consumer_lag(consumer: Any) -> int:
+    """Messages of the assigned partitions that the broker holds (or librdkafka fetched) and the
+    consumer has not processed yet, as far as the last fetch responses tell; partitions not fetched
+    yet (no watermark or no position known) count 0."""
+    lag = 0
+    for tp in consumer.position(consumer.assignment()):
+        if tp.offset < 0:
+            continue
+        _, high = consumer.get_watermark_offsets(tp, cached=True)
+        if high >= 0:
+            lag += max(0, high - tp.offset)
+    return lag
+
+
+class Cadence:
+    """Decides, after each processed message, whether to close the checkpoint now.
+
+    ``min_interval`` at or above ``commit_interval`` turns the policy off (Quix's fixed cadence alone)."""
+
+    def __init__(self, buffer: Buffer, lag: Callable[[], int], min_interval: float, commit_interval: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._buffer, self._lag, self._min, self._clock = buffer, lag, min_interval, clock
+        self.enabled = min_interval < commit_interval
+        self._next_look = 0.0
+        self._skip = 0  # messages to process before the lag is read again: the backlog the last look saw
+        self._seen = 0
+
+    def checkpoint_now(self) -> bool:
+        """True when an early checkpoint is due (a clock read and a comparison until one could be)."""
+        if not self.enabled:
+            return False
+        if self._skip:
+            self._skip -= 1
+            return False
+        now = self._clock()
+        if now < self._next_look or not self._buffer.buffered:
+            return False
+        elapsed = now - self._buffer.flushed_at
+        if due(pending=True, applying=self._buffer.applying, elapsed=elapsed, min_interval=self._min,
+               lag=self._read_lag):
+            return True
+        if elapsed < self._min:
+            self._next_look = now + self._min - elapsed
+        elif self._seen:  # behind: look again at the last message known now, the end of this backlog
+            self._skip, self._seen = min(self._seen - 1, MAX_SKIP), 0
+        return False
+
+    def _read_lag(self) -> int:
+        self._seen = self._lag()
+        return self._seen

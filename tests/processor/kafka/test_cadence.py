@@ -1,0 +1,156 @@
+"""Early checkpoints: when caught up and something is buffered, at most every COMMIT_MIN_INTERVAL; never under a backlog."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from confluent_kafka import Consumer
+from confluent_kafka import TopicPartition as KafkaPartition
+
+from common.kafka import end_offsets
+from processor.kafka.cadence import Cadence, consumer_lag, due
+
+from ...helpers import query
+from ..harness import PARTITIONS, Pipeline, ProcessorRun, encode, make_events, produce, wait_caught_up
+
+
+def no_lag() -> int:
+    return 0
+
+
+def never_asked() -> int:
+    raise AssertionError("the lag was read although the cheap conditions already said no")
+
+
+def test_an_early_checkpoint_is_due_when_something_is_pending_the_interval_passed_and_there_is_no_backlog() -> None:
+    assert due(pending=True, applying=False, elapsed=0.2, min_interval=0.2, lag=no_lag)
+
+
+def test_no_early_checkpoint_is_due_under_a_backlog() -> None:
+    assert not due(pending=True, applying=False, elapsed=5.0, min_interval=0.2, lag=lambda: 1)
+
+
+def test_no_early_checkpoint_is_due_while_the_last_checkpoint_is_still_being_applied() -> None:
+    assert not due(pending=True, applying=True, elapsed=5.0, min_interval=0.2, lag=never_asked)
+
+
+def test_no_early_checkpoint_is_due_with_nothing_pending_or_too_soon_and_the_lag_is_not_read_then() -> None:
+    assert not due(pending=False, applying=False, elapsed=5.0, min_interval=0.2, lag=never_asked)
+    assert not due(pending=True, applying=False, elapsed=0.19, min_interval=0.2, lag=never_asked)
+
+
+@dataclass
+class Buffer:
+    buffered: bool = True
+    applying: bool = False
+    flushed_at: float = 0.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_cadence_is_off_when_the_minimum_interval_reaches_the_commit_interval() -> None:
+    cadence = Cadence(Buffer(), no_lag, min_interval=2.0, commit_interval=2.0)
+    assert not cadence.enabled and not cadence.checkpoint_now()
+
+
+def test_the_cadence_fires_once_the_minimum_interval_passed_since_the_last_checkpoint() -> None:
+    clock, buffer = Clock(), Buffer(flushed_at=100.0)
+    cadence = Cadence(buffer, no_lag, min_interval=0.2, commit_interval=2.0, clock=clock)
+    clock.now = 100.1
+    assert not cadence.checkpoint_now()
+    clock.now = 100.2
+    assert cadence.checkpoint_now()
+    buffer.applying = True
+    assert not cadence.checkpoint_now()
+    buffer.applying, buffer.buffered = False, False
+    assert not cadence.checkpoint_now()
+
+
+def test_under_a_backlog_the_cadence_never_fires_and_reads_the_lag_once_per_backlog_seen() -> None:
+    clock, looks = Clock(), []
+
+    def lag() -> int:
+        looks.append(clock.now)
+        return 5000  # new messages arrive as fast as they are processed
+
+    cadence = Cadence(Buffer(flushed_at=0.0), lag, min_interval=0.2, commit_interval=2.0, clock=clock)
+    for step in range(9000):
+        clock.now = 100.0 + step / 1000
+        assert not cadence.checkpoint_now()
+    assert len(looks) == 2  # at the first message, and at the 5000th
+
+
+def test_a_steady_load_read_in_bursts_fires_at_the_last_message_of_a_burst() -> None:
+    clock, burst = Clock(), 50
+    position = [0]
+    cadence = Cadence(Buffer(flushed_at=0.0), lambda: burst - position[0], min_interval=0.2, commit_interval=2.0,
+                      clock=clock)
+    fired = []
+    for position[0] in range(1, burst + 1):
+        clock.now += 0.0001
+        fired.append(cadence.checkpoint_now())
+    assert fired == [False] * (burst - 1) + [True]
+
+
+@pytest.mark.integration
+def test_the_consumer_lag_is_what_was_fetched_or_is_on_the_broker_and_not_yet_consumed(
+        kafka_brokers: str, new_topic: Callable[..., str]) -> None:
+    topic = new_topic(1)
+    produce(kafka_brokers, topic, [b"x"] * 50, 1)
+    consumer = Consumer({"bootstrap.servers": kafka_brokers, "group.id": topic, "enable.auto.commit": False})
+    try:
+        consumer.assign([KafkaPartition(topic, 0, 0)])
+        assert consumer_lag(consumer) == 0  # nothing fetched yet: unknown counts 0
+        first = consumer.poll(10)
+        assert first is not None and first.offset() == 0
+        assert consumer_lag(consumer) == 49
+        taken = 1
+        deadline = time.monotonic() + 10
+        while taken < 50 and time.monotonic() < deadline:
+            taken += len(consumer.consume(50, 1))
+        assert taken == 50
+        assert consumer_lag(consumer) == 0
+    finally:
+        consumer.close()
+
+
+def seconds_to_count_one_event(p: Pipeline, within: float) -> float | None:
+    """Seconds from producing one event to its offset committed with the totals, or None past ``within``."""
+    sent = time.monotonic()
+    produce(p.brokers, p.topic, [encode(make_events(1, seed=7)[0])], PARTITIONS)
+    ends = end_offsets(p.brokers, p.topic)
+    while time.monotonic() - sent < within:
+        done = dict(query(p.url, "SELECT partition, next_offset FROM processor_offsets WHERE topic = %s", (p.topic,)))
+        if all(done.get(tp, 0) >= end for tp, end in ends.items()):
+            return time.monotonic() - sent
+        time.sleep(0.02)
+    return None
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("min_interval, counted", [("0.2", True), ("10", False)])
+def test_a_caught_up_processor_counts_an_event_well_before_the_commit_interval_only_with_the_policy_on(
+        new_pipeline: Callable[[], Pipeline], min_interval: str, counted: bool) -> None:
+    p = new_pipeline()
+    p.env.update(COMMIT_INTERVAL="10", COMMIT_MIN_INTERVAL=min_interval)
+    produce(p.brokers, p.topic, [encode(e) for e in make_events(40, seed=6)], PARTITIONS)
+    run = ProcessorRun(p.env, p.log).start()
+    try:
+        wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic))
+        time.sleep(0.5)  # past COMMIT_MIN_INTERVAL, well within COMMIT_INTERVAL of the last checkpoint
+        seconds = seconds_to_count_one_event(p, within=3.0)
+    finally:
+        assert run.stop() == 0
+    if counted:
+        assert seconds is not None, f"one event was not counted within 3 s (COMMIT_INTERVAL 10 s): {p.log}"
+    else:
+        assert seconds is None, f"counted after {seconds:.2f} s with the policy off: the test cannot tell it on"
