@@ -5,7 +5,7 @@ discard uncommitted staging files -> skip offsets below ``next_offset`` (a batch
 strictly ascending is refused whole: ``OffsetsOutOfOrder``, never applied in part or twice) -> parse
 against the contract. Then the checkpoint's 5-minute totals are added (``admission.admit``: an event PostgreSQL
 refuses becomes a dead letter, never the checkpoint's failure), each partition's admitted events are
-staged (a durable file, or a row of this transaction: ``ownership.Staging``), dead letters are
+staged (a durable file, or a row of this transaction: ``staging.contract.Staging``), dead letters are
 acknowledged by Kafka, every offset advances, and COMMIT makes all of it count at once. A crash
 anywhere before COMMIT leaves nothing the next owner will count twice. After COMMIT, the publish
 schedule moves partitions that are due into the lake.
@@ -25,10 +25,10 @@ from .events.windows import count_late
 from .kafka.dead_letters import DeadLetters
 from .lake.schedule import PublishSchedule
 from .metrics import Metrics
-from .ownership import Stager, Staging
 from .postgres.connection import ReconnectingConnection
 from .postgres.offsets import advance
 from .records import Checkpoint, OffsetsOutOfOrder, TopicPartition, ascending
+from .staging.contract import Staging, StagingWriter
 
 
 class CheckpointApplier:
@@ -58,7 +58,7 @@ class CheckpointApplier:
 
     def _apply(self, conn: psycopg.Connection[Any], checkpoint: Checkpoint) -> dict[TopicPartition, Parsed]:
         parsed: dict[TopicPartition, Parsed] = {}
-        areas: dict[TopicPartition, Stager] = {}
+        areas: dict[TopicPartition, StagingWriter] = {}
         for tp, batch in sorted(checkpoint.items()):
             if not ascending(batch.offsets):
                 raise OffsetsOutOfOrder(f"{tp}: the checkpoint's offsets are not strictly ascending; nothing applied")

@@ -18,7 +18,6 @@ from .checkpoint import CheckpointApplier
 from .kafka.application import build_application, run_application
 from .kafka.dead_letters import DeadLetters
 from .kafka.sink import SpeedLayerSink
-from .lake.placement import check_nothing_stranded, choose_staging
 from .lake.schedule import PublishSchedule
 from .metrics import Metrics, serve
 from .postgres.connection import ReconnectingConnection
@@ -27,6 +26,7 @@ from .postgres.startup import check_database, wait_for_database
 from .records import Checkpoint
 from .retry import Backoff, Stopping, interrupt_on_signal, wait_until_writable
 from .settings import ProcessorSettings
+from .staging.choice import check_nothing_stranded, choose_staging
 
 log = logging.getLogger("processor")
 

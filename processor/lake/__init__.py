@@ -1,1 +1,1 @@
-"""The lake side of the speed layer: staged batches, durable writes, publishing into the Parquet lake."""
+"""The lake side of the speed layer: durable writes, Parquet hour files, the publish schedule."""

@@ -16,11 +16,17 @@ from ..retry import Backoff, Stopping
 log = logging.getLogger("processor")
 
 
+def provisioned(conn: psycopg.Connection[Any], table: str) -> bool:
+    """Whether ``table`` exists: ``python -m provision`` has created it (or a migration has)."""
+    found = conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()
+    return found is not None and found[0] is not None
+
+
 def check_database(conn: psycopg.Connection[Any]) -> None:
     """Fail fast, in one line, if PostgreSQL is not provisioned; warn of a superuser."""
-    found = conn.execute("SELECT to_regclass(%s)", (schema.PROCESSOR_OFFSETS_TABLE,)).fetchone()
+    found = provisioned(conn, schema.PROCESSOR_OFFSETS_TABLE)
     warn_if_superuser(conn, schema.PROCESSOR_ROLE)
-    if found is None or found[0] is None:
+    if not found:
         raise ConfigError("table processor_offsets is missing: run `python -m provision` first")
 
 

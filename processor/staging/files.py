@@ -1,9 +1,9 @@
-"""The staging area of a lake in a folder: one Arrow IPC file per committed batch, per partition.
+"""The staged files of a lake in a folder: one Arrow IPC file per committed batch, per partition.
 
 ``$DATA_DIR/staging/<topic>/<partition>/<first offset>-<last offset>-<token>.arrow`` (Arrow IPC, LZ4;
 the token is the writer's own, so two writers of one offset range never share a name). A file is
 *committed* once its name is in a row of ``processor_staging`` (inserted in the checkpoint's
-transaction, ``ownership.FolderStaging``); files at or beyond ``next_offset``, every temporary file
+transaction, ``folder.FolderWriter``); files at or beyond ``next_offset``, every temporary file
 of the partition (``$DATA_DIR/tmp/<topic>/<partition>/``), and, before a publish, any file no row
 names (a crash's, or a zombie's written after its transaction died, even for the very range the new
 owner committed) are discarded under the partition's lock. Files of the code before migration 0008
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from ..lake.durable import file_system, remove, write_ipc_atomically
 from ..records import TopicPartition
-from .durable import file_system, remove, write_ipc_atomically
 
 _NAME = re.compile(r"^(\d{20})-(\d{20})(-[0-9a-f]{16})?\.arrow$")
 
@@ -32,31 +32,22 @@ class StagedFile:
     path: Path
 
 
-@dataclass(frozen=True)
-class StagingRoot:
-    """The two folders every partition's staging area lives in (``DATA_DIR/staging``, ``DATA_DIR/tmp``)."""
-
-    staged: Path
-    temp: Path
-
-    def area(self, tp: TopicPartition) -> StagingArea:
-        return StagingArea(self, tp)
-
-    def partitions(self, topic: str) -> list[TopicPartition]:
-        """Partitions of ``topic`` with something staged (batch files or an interrupted publish)."""
-        folder = self.staged / topic
-        if not folder.is_dir():
-            return []
-        return sorted(TopicPartition(topic, int(p.name)) for p in folder.iterdir()
-                      if p.name.isdigit() and any(p.iterdir()))
+def partitions_with_files(staged: Path, topic: str) -> list[TopicPartition]:
+    """Partitions of ``topic`` with something in ``staged`` (batch files or an interrupted publish)."""
+    folder = staged / topic
+    if not folder.is_dir():
+        return []
+    return sorted(TopicPartition(topic, int(p.name)) for p in folder.iterdir()
+                  if p.name.isdigit() and any(p.iterdir()))
 
 
-class StagingArea:
-    """Staged batch files and temporary files of one topic partition."""
+class StagedFiles:
+    """Staged batch files and temporary files of one topic partition, under ``staged`` and ``temp``
+    (``DATA_DIR/staging``, ``DATA_DIR/tmp``)."""
 
-    def __init__(self, root: StagingRoot, tp: TopicPartition) -> None:
-        self.folder = root.staged / tp.topic / str(tp.partition)
-        self.tmp_folder = root.temp / tp.topic / str(tp.partition)
+    def __init__(self, staged: Path, temp: Path, tp: TopicPartition) -> None:
+        self.folder = staged / tp.topic / str(tp.partition)
+        self.tmp_folder = temp / tp.topic / str(tp.partition)
 
     def temp_for(self, final: Path) -> Path:
         """Where ``final`` is written before it is renamed into place (a name no other writer shares)."""

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from ..helpers import run_module
-from .harness import Pipeline
+from ...helpers import run_module
+from ..harness import Pipeline
 
 pytestmark = pytest.mark.integration
 

@@ -1,8 +1,8 @@
 """A lake in a bucket: staged events in PostgreSQL rows, lake objects PUT once.
 
 Nothing the next owner of a partition needs lives on this host's disk. A checkpoint stages its
-batch as a row of its own transaction (``postgres/staging.py``), so there is nothing uncommitted
-to discard. A publish follows ``lake/publish.py`` (the same design as a lake in a folder), piece by
+batch as a row of its own transaction (``rows.py``), so there is nothing uncommitted
+to discard. A publish follows ``publisher.py`` (the same design as a lake in a folder), piece by
 piece: record the range, then write each UTC hour's Parquet file to the lake at its final key
 ``year=../hour=H/part-<topic>-<partition>-<first>-<last>.parquet`` as one PUT (or one completed
 multipart upload), then delete the range's rows and the record.
@@ -24,15 +24,15 @@ from common.errors import LakeUnavailable, one_line
 from common.lake import hour_prefix
 from common.lake_store import LakeStore
 
-from ..postgres import staging as rows
+from ..lake.durable import file_system, ipc_buffer, read_ipc_buffer
 from ..postgres.connection import ReconnectingConnection
 from ..postgres.offsets import lock_partition
 from ..records import TopicPartition
-from .durable import file_system, ipc_buffer, read_ipc_buffer
-from .publish import PIECE, Piece, Publisher
+from . import rows
+from .publisher import PIECE, Piece, Publisher
 
 
-class RowStager:
+class BucketWriter:
     """Stages a partition's batches as rows of the checkpoint's transaction."""
 
     def __init__(self, conn: psycopg.Connection[Any], tp: TopicPartition) -> None:
@@ -42,16 +42,16 @@ class RowStager:
         rows.stage_events(self._conn, self._tp, first, last, memoryview(ipc_buffer(events)))
 
 
-class SharedStaging:
+class BucketStaging:
     """Staging in PostgreSQL, shared by every host; a lake on any ``LakeStore`` (a bucket, in practice)."""
 
     def __init__(self, lake: LakeStore, temp: Path, piece: Piece = PIECE) -> None:
         self._lake, self._temp = lake, temp
         self.publisher = Publisher(self, self, temp, piece)
 
-    def take(self, conn: psycopg.Connection[Any], tp: TopicPartition) -> tuple[RowStager, int]:
+    def take(self, conn: psycopg.Connection[Any], tp: TopicPartition) -> tuple[BucketWriter, int]:
         """Lock ``tp``: uncommitted batches never became rows, so there is nothing to discard."""
-        return RowStager(conn, tp), lock_partition(conn, tp)
+        return BucketWriter(conn, tp), lock_partition(conn, tp)
 
     def publish(self, db: ReconnectingConnection, tp: TopicPartition) -> list[str]:
         """Finish an interrupted publish, then publish everything staged; the lake objects written."""
@@ -60,7 +60,7 @@ class SharedStaging:
     def partitions(self, db: ReconnectingConnection, topic: str) -> list[TopicPartition]:
         return db.transaction(rows.staged_partitions, topic)
 
-    # lake.publish.Batches: the events of recorded batches are in their rows.
+    # contract.Batches: the events of recorded batches are in their rows.
     def lock(self, conn: psycopg.Connection[Any], tp: TopicPartition) -> int:
         return lock_partition(conn, tp)
 
@@ -73,7 +73,7 @@ class SharedStaging:
     def forget(self, tp: TopicPartition, batches: list[rows.OffsetRange]) -> None:
         """Nothing to forget: the rows went with the publish's COMMIT."""
 
-    # lake.publish.LakeSink: hour files PUT at their final key.
+    # contract.LakeSink: hour files PUT at their final key.
     def commit(self, hour: int, name: str, tmp: Path) -> str:
         relative = f"{hour_prefix(hour * 3600)}/{name}"
         with file_system(tmp.parent):  # reading the temporary file back (DATA_DIR/tmp) is local I/O

@@ -1,6 +1,6 @@
 """Moving a partition's committed batches into the lake, in bounded pieces: one design for both lakes.
 
-What is committed, and so may be published, is recorded in PostgreSQL (``postgres/staging.py``):
+What is committed, and so may be published, is recorded in PostgreSQL (``rows.py``):
 a row per batch of ``processor_staging``, inserted in the checkpoint's transaction. The batches'
 events live in one of two places, a ``Batches``: staged files in ``DATA_DIR`` (a lake in a folder)
 or the rows themselves (a lake in a bucket). Each piece of a publish is two transactions, each
@@ -22,17 +22,17 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import psycopg
-import pyarrow as pa
 
-from ..postgres import staging as rows
+from ..lake.durable import file_system
+from ..lake.hour_files import write_hour_files
+from ..lake.manifest import lake_file_name
 from ..postgres.connection import ReconnectingConnection
 from ..records import TopicPartition
-from .durable import file_system
-from .hour_files import write_hour_files
-from .manifest import lake_file_name
+from . import rows
+from .contract import Batches, LakeSink
 
 
 @dataclass(frozen=True)
@@ -59,34 +59,6 @@ def next_piece(staged: list[rows.StagedBatch], bound: Piece) -> rows.OffsetRange
             break
         last = batch.last
     return staged[0].first, last
-
-
-class Batches(Protocol):
-    """Where committed batches' events are, for one kind of lake."""
-
-    def lock(self, conn: psycopg.Connection[Any], tp: TopicPartition) -> int:
-        """Lock ``tp``'s offset row (and tidy what no committed transaction wrote); the next offset."""
-        ...
-
-    def tidy(self, tp: TopicPartition, staged: list[rows.StagedBatch]) -> None:
-        """Under the lock, before a plan: drop events no committed batch recorded (``staged``: those that are)."""
-        ...
-
-    def read(self, conn: psycopg.Connection[Any], tp: TopicPartition, batch: rows.StagedBatch) -> pa.Table:
-        """The events of one recorded batch."""
-        ...
-
-    def forget(self, tp: TopicPartition, batches: list[rows.OffsetRange]) -> None:
-        """After the COMMIT that deleted their rows: drop what held the published batches' events."""
-        ...
-
-
-class LakeSink(Protocol):
-    """Where finished hour files go."""
-
-    def commit(self, hour: int, name: str, tmp: Path) -> str:
-        """Put the complete file ``tmp`` into the lake as ``name`` in ``hour``'s folder; its address."""
-        ...
 
 
 class Publisher:

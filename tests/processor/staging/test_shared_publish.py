@@ -15,10 +15,10 @@ from common.db import DatabaseConfig
 from common.errors import LakeUnavailable
 from common.lake_store import LakeStore
 from common.s3 import S3Options
-from processor.lake.shared import SharedStaging
 from processor.metrics import Metrics
 from processor.postgres.connection import ReconnectingConnection
-from processor.postgres.staging import publishing, staged_batches
+from processor.staging.bucket import BucketStaging
+from processor.staging.rows import publishing, staged_batches
 
 from ...helpers import query
 from ...services import provisioned_database, role_url
@@ -31,13 +31,13 @@ NAME = "part-devices-0-00000000000000000000-00000000000000000004.parquet"
 
 @pytest.fixture
 def shared(postgres_url: str, s3: S3Options, new_bucket: Callable[[], str],
-           tmp_path: Path) -> Iterator[tuple[SharedStaging, ReconnectingConnection, LakeStore, str]]:
+           tmp_path: Path) -> Iterator[tuple[BucketStaging, ReconnectingConnection, LakeStore, str]]:
     """A staging in a provisioned database, a lake in a new bucket, and a connection like the processor's."""
     with provisioned_database(postgres_url) as url:
         lake = LakeStore(f"s3://{new_bucket()}/lake", s3)
         # As the processor's own role: the grants of migration 0007 are exercised too.
         db = ReconnectingConnection(DatabaseConfig(SecretStr(role_url(url, schema.PROCESSOR_ROLE))), Metrics())
-        yield SharedStaging(lake, tmp_path / "tmp"), db, lake, url
+        yield BucketStaging(lake, tmp_path / "tmp"), db, lake, url
         db.close()
 
 

@@ -17,23 +17,23 @@ from common import schema
 from common.errors import ConfigError
 from common.lake_store import LakeStore
 
-from ..ownership import FolderStaging, Staging
-from ..postgres.staging import topic_has_staged_events
-from .shared import SharedStaging
-from .staging import StagingRoot
+from ..postgres.startup import provisioned
+from .bucket import BucketStaging
+from .contract import Staging
+from .folder import FolderStaging
+from .rows import topic_has_staged_events
 
 
 def choose_staging(lake: LakeStore, staged: Path, temp: Path) -> Staging:
-    """``SharedStaging`` for a lake in a bucket, ``FolderStaging`` for a lake in a folder."""
+    """``BucketStaging`` for a lake in a bucket, ``FolderStaging`` for a lake in a folder."""
     if lake.is_s3:
-        return SharedStaging(lake, temp)
-    return FolderStaging(StagingRoot(staged=staged, temp=temp), Path(lake.root))
+        return BucketStaging(lake, temp)
+    return FolderStaging(staged, temp, Path(lake.root))
 
 
 def check_nothing_stranded(conn: psycopg.Connection[Any], lake: LakeStore, staged: Path, topic: str) -> None:
     """``ConfigError`` if events of ``topic`` wait on the side of the staging this lake does not use."""
-    table = conn.execute("SELECT to_regclass(%s)", (schema.PROCESSOR_STAGING_TABLE,)).fetchone()
-    exists = table is not None and table[0] is not None
+    exists = provisioned(conn, schema.PROCESSOR_STAGING_TABLE)
     if lake.is_s3:
         if not exists:
             raise ConfigError("table processor_staging is missing (a lake in a bucket needs it): "

@@ -13,9 +13,9 @@ import pytest
 
 from common import schema
 from processor.lake.durable import write_ipc_atomically
-from processor.lake.staging import StagingArea, StagingRoot
-from processor.ownership import FolderStaging
 from processor.postgres.connection import ReconnectingConnection
+from processor.staging.files import StagedFiles
+from processor.staging.folder import FolderStaging
 
 from ...helpers import query
 from ...services import role_url
@@ -53,8 +53,8 @@ def zombie_stages_after_the_owner_committed(data: Path, db: ReconnectingConnecti
     before it stages, past DATABASE_IDLE_IN_TRANSACTION_TIMEOUT: the server ends its session, rolling its
     transaction back. The new owner commits offsets 0-9 (events u0-u9); the zombie wakes and stages
     ``first``-``last`` (recording it on the dead session fails; the file is written). The new owner's staging."""
-    zombie_staging, owner_staging = (FolderStaging(StagingRoot(staged=data / "staging", temp=data / "tmp"),
-                                                   data / "events") for _ in range(2))
+    zombie_staging, owner_staging = (FolderStaging(data / "staging", data / "tmp", data / "events")
+                                     for _ in range(2))
     zombie = psycopg.connect(role_url(url, schema.PROCESSOR_ROLE))
     try:
         stager, next_offset = zombie_staging.take(zombie, DEVICES_0)
@@ -68,11 +68,11 @@ def zombie_stages_after_the_owner_committed(data: Path, db: ReconnectingConnecti
     return owner_staging
 
 
-def zombie_staging_area(data: Path) -> StagingArea:
-    return StagingRoot(staged=data / "staging", temp=data / "tmp").area(DEVICES_0)
+def zombie_staging_area(data: Path) -> StagedFiles:
+    return StagedFiles(data / "staging", data / "tmp", DEVICES_0)
 
 
-def stage_as_before_0008(area: StagingArea, first: int, last: int, table: pa.Table) -> None:
+def stage_as_before_0008(area: StagedFiles, first: int, last: int, table: pa.Table) -> None:
     """A staged file as the code before migration 0008 named it (the offset range, no token)."""
     path = area.folder / f"{first:020d}-{last:020d}.arrow"
     write_ipc_atomically(table, path, area.tmp_folder / f"{path.name}.tmp")
@@ -80,14 +80,13 @@ def stage_as_before_0008(area: StagingArea, first: int, last: int, table: pa.Tab
 
 def test_files_staged_before_the_upgrade_are_published_once_and_an_uncommitted_one_is_not(folder: Any) -> None:
     data, db, url = folder
-    root = StagingRoot(staged=data / "staging", temp=data / "tmp")
-    area = root.area(DEVICES_0)
+    area = zombie_staging_area(data)
     stage_as_before_0008(area, 0, 4, events(*(T13 + i for i in range(5))))  # committed by the code before migration 0008...
     stage_as_before_0008(area, 5, 9, events(*(T13 + 3600 + i for i in range(5))))
     stage_as_before_0008(area, 10, 12, events(T13, T13, T13))  # ...and a crash's leftover, never committed
     query(url, "INSERT INTO processor_offsets (topic, partition, next_offset, staging_recorded) "
           "VALUES ('devices', 0, 10, false) RETURNING 1")  # a partition that existed when migration 0008 ran
-    FolderStaging(root, data / "events").publish(db, DEVICES_0)
+    FolderStaging(data / "staging", data / "tmp", data / "events").publish(db, DEVICES_0)
     assert lake_rows(data / "events") == sorted([(f"u{i}", i, 13) for i in range(5)] +
                                                 [(f"u{i}", i, 14) for i in range(5)])
     assert area.files() == []
@@ -96,8 +95,7 @@ def test_files_staged_before_the_upgrade_are_published_once_and_an_uncommitted_o
 
 def test_a_publish_the_old_code_left_half_done_is_finished_with_its_names_after_the_upgrade(folder: Any) -> None:
     data, db, url = folder
-    root, lake = StagingRoot(staged=data / "staging", temp=data / "tmp"), data / "events"
-    area = root.area(DEVICES_0)
+    lake, area = data / "events", zombie_staging_area(data)
     stage_as_before_0008(area, 0, 1, events(T13, T13 + 3600))
     stage_as_before_0008(area, 2, 2, events(T13 + 1))
     name = "part-devices-0-00000000000000000000-00000000000000000002.parquet"
@@ -108,7 +106,7 @@ def test_a_publish_the_old_code_left_half_done_is_finished_with_its_names_after_
     stage_as_before_0008(area, 3, 3, events(T13 + 2))  # a batch committed after that publish began
     query(url, "INSERT INTO processor_offsets (topic, partition, next_offset, staging_recorded) "
           "VALUES ('devices', 0, 4, false) RETURNING 1")
-    FolderStaging(root, lake).publish(db, DEVICES_0)
+    FolderStaging(data / "staging", data / "tmp", lake).publish(db, DEVICES_0)
     assert sorted(str(p.relative_to(lake)) for p in lake.rglob("*.parquet")) == sorted(
         [*hours.values(), "year=2022/month=10/day=29/hour=13/part-devices-0-00000000000000000003-00000000000000000003.parquet"])
     assert lake_rows(lake) == [("u0", 0, 13), ("u0", 0, 13), ("u0", 0, 13), ("u1", 1, 14)]

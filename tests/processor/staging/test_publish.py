@@ -21,14 +21,15 @@ from common.db import DatabaseConfig
 from common.errors import LakeUnavailable
 from processor.events.parse import parse_batch
 from processor.lake.durable import file_system
-from processor.lake.publish import PIECE, Piece, next_piece
-from processor.lake.staging import StagingArea, StagingRoot
 from processor.metrics import Metrics
-from processor.ownership import FolderStaging, Staging
 from processor.postgres.connection import ReconnectingConnection
 from processor.postgres.offsets import advance
-from processor.postgres.staging import StagedBatch
 from processor.records import TopicPartition
+from processor.staging.contract import Staging
+from processor.staging.files import StagedFiles
+from processor.staging.folder import FolderStaging
+from processor.staging.publisher import PIECE, Piece, next_piece
+from processor.staging.rows import StagedBatch
 
 from ...helpers import query
 from ...services import provisioned_database, role_url
@@ -37,8 +38,8 @@ T13 = 1667048400  # 2022-10-29T13:00:00Z
 DEVICES_0, DEVICES_3 = TopicPartition("devices", 0), TopicPartition("devices", 3)
 
 
-def staging_area(root: Path, tp: TopicPartition) -> StagingArea:
-    return StagingRoot(staged=root / "staging", temp=root / "tmp").area(tp)
+def staging_area(root: Path, tp: TopicPartition) -> StagedFiles:
+    return StagedFiles(root / "staging", root / "tmp", tp)
 
 
 def events(*stamps: int) -> object:
@@ -70,7 +71,7 @@ def folder(postgres_url: str, tmp_path: Path) -> Iterator[tuple[Path, Reconnecti
 
 
 def staging_in(data: Path, piece: Piece = PIECE) -> FolderStaging:
-    return FolderStaging(StagingRoot(staged=data / "staging", temp=data / "tmp"), data / "events", piece)
+    return FolderStaging(data / "staging", data / "tmp", data / "events", piece)
 
 
 def checkpoint(staging: Staging, db: ReconnectingConnection, tp: TopicPartition, first: int, last: int,
@@ -168,7 +169,7 @@ def test_a_lake_folder_on_another_file_system_still_gets_each_file_by_one_rename
         pytest.skip("needs /dev/shm on another file system than the test's folder")
     lake = Path(tempfile.mkdtemp(dir=shm)) / "events"
     try:
-        staging = FolderStaging(StagingRoot(staged=data / "staging", temp=data / "tmp"), lake)
+        staging = FolderStaging(data / "staging", data / "tmp", lake)
         checkpoint(staging, db, DEVICES_0, 0, 1, (T13, T13 + 3600))
         staging.publish(db, DEVICES_0)
         assert lake_rows(lake) == [("u0", 0, 13), ("u1", 1, 14)]
