@@ -69,14 +69,15 @@ def test_a_frozen_session_holding_a_partitions_lock_delays_the_processor_only_un
     p.env.update({"DATABASE_LOCK_TIMEOUT": "1", "RETRY_MAX_SECONDS": "1"})
     with psycopg.connect(p.url, autocommit=True) as conn:
         conn.execute("INSERT INTO processor_offsets (topic, partition, next_offset) VALUES (%s, 0, 0)", (p.topic,))
-    # A processor frozen mid-transaction: it holds partition 0's row; its own session limit ends it.
+    run = ProcessorRun(p.env, p.log).start()
+    run.wait_started(1)
+    # A processor frozen mid-transaction: it holds partition 0's row; its own session limit ends it. Taken
+    # once this processor runs, before any event: a start slower than that limit would outlive the zombie.
     zombie = connect(DatabaseConfig(SecretStr(p.url), idle_in_transaction_timeout=15))
     zombie.execute("SELECT next_offset FROM processor_offsets WHERE topic = %s AND partition = 0 FOR UPDATE",
                    (p.topic,))
     frozen = time.monotonic()
     try:
-        run = ProcessorRun(p.env, p.log).start()
-        run.wait_started(1)
         events = make_events(6000, seed=42)
         producer = threading.Thread(target=produce, args=(p.brokers, p.topic, [encode(e) for e in events],
                                                           PARTITIONS, 250))
