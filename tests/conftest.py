@@ -31,6 +31,8 @@ from .services import (
     s3_service,
     unique,
 )
+from .superset_setup import pipeline_database as pipeline_database  # session fixtures shared by the serving,
+from .superset_setup import superset_setup as superset_setup  # demo and deploy tests: Superset set up once
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,5 +1,12 @@
 """Fixtures of the batch tests: a lake of the test's own (a folder, or a bucket on the real S3
 server) and a provisioned database.
+
+A test runs on the folder lake only, unless it is marked ``@both_lakes``: then it runs on the folder
+and on a bucket. Only listing and reading differ between the two stores (common/lake_store.py), so
+the tests marked are those whose outcome goes through them: which files an hour has (temporary,
+foreign and missing ones), fingerprints for catch-up, the errors naming a file read, and one exact
+end-to-end run each of the job and of its command line (with ``LAKE_URL``). What the batch does with
+the rows once read (sums, ledger, transactions, the scheduler's loop) is the same code on both.
 """
 
 from __future__ import annotations
@@ -22,7 +29,19 @@ def local_env(tmp_path: Path) -> dict[str, str]:
     return {"DATA_DIR": str(tmp_path / "data")}
 
 
-@pytest.fixture(params=["local", "s3"])
+LAKES = ["local", "s3"]
+both_lakes = pytest.mark.parametrize("lake_env", LAKES, indirect=True)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The folder lake for each test using ``lake_env`` that ``@both_lakes`` does not parametrize."""
+    chosen = {name for mark in metafunc.definition.iter_markers("parametrize")
+              for name in (mark.args[0].split(",") if isinstance(mark.args[0], str) else mark.args[0])}
+    if "lake_env" in metafunc.fixturenames and "lake_env" not in {name.strip() for name in chosen}:
+        metafunc.parametrize("lake_env", LAKES[:1], indirect=True)
+
+
+@pytest.fixture
 def lake_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
     """The settings of this test's lake: ``$DATA_DIR/events``, or ``LAKE_URL=s3://<new bucket>/lake``."""
     env = local_env(tmp_path)

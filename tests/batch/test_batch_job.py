@@ -17,7 +17,7 @@ from common.lake_store import LakeStore
 
 from ..helpers import query
 from ..services import provision_database, role_url
-from .conftest import batch_settings
+from .conftest import batch_settings, both_lakes
 from .data import A0, BYTES_13, BYTES_14, HOUR_13, HOUR_14, LATE_13, QUOTA_13, QUOTA_14, T13, U2
 from .lake import events_table, write_bytes, write_events, write_table
 
@@ -44,6 +44,7 @@ def hours(*texts: str) -> list:
     return [parse_hour(t) for t in texts]
 
 
+@both_lakes
 def test_two_hours_of_known_events_give_exact_bytes_hourly_and_quota_rows(settings: BatchSettings,
                                                                         lake: LakeStore) -> None:
     write_hours(lake)
@@ -83,6 +84,7 @@ def test_a_range_run_equals_hour_by_hour_runs(settings: BatchSettings, lake: Lak
     assert tables(other.database_url.get_secret_value()) == tables(settings.database_url.get_secret_value())
 
 
+@both_lakes
 def test_an_hour_without_data_writes_nothing_and_succeeds(settings: BatchSettings, lake: LakeStore) -> None:
     write_bytes(lake, "2022-10-29T16", ".part-0.parquet.tmp-1", b"still being written")
     summary = run(settings, hours("2022-10-29T15", "2022-10-29T16"))
@@ -91,6 +93,7 @@ def test_an_hour_without_data_writes_nothing_and_succeeds(settings: BatchSetting
         "bytes_hourly": [], "user_quota_limit": [], "batch_runs": []}
 
 
+@both_lakes
 def test_a_corrupt_file_fails_its_hour_only_and_names_the_file(settings: BatchSettings, lake: LakeStore) -> None:
     write_hours(lake)
     bad = write_bytes(lake, "2022-10-29T14", "part-1.parquet", b"PAR1 garbage")
@@ -111,6 +114,7 @@ def test_a_failed_rerun_keeps_the_rows_written_before(settings: BatchSettings, l
     assert tables(settings.database_url.get_secret_value()) == before
 
 
+@both_lakes
 def test_catch_up_processes_new_hours_then_only_an_hour_that_received_late_events(
         settings: BatchSettings, lake: LakeStore) -> None:
     url = settings.database_url.get_secret_value()

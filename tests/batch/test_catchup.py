@@ -6,6 +6,7 @@ from batch.catchup import lake_files_by_hour, partition_hour, pending_hours
 from batch.lake_reader import list_hour
 from common.lake_store import LakeStore
 
+from .conftest import both_lakes
 from .lake import at, lake_path, put, write_bytes, write_events
 
 
@@ -13,6 +14,7 @@ def event(hour: str) -> tuple[str, str, str, int, str]:
     return (hour + ":10:00", "u1", "A", 1, "SKYPE")
 
 
+@both_lakes
 def test_lake_hours_are_found_from_the_partition_paths_oldest_first(lake: LakeStore) -> None:
     for hour in ("2022-10-29T23", "2022-10-29T03", "2022-10-30T00"):
         write_events(lake, hour, "p.parquet", [event(hour)])
@@ -30,6 +32,7 @@ def test_a_path_is_an_hour_only_with_the_four_partition_keys_and_a_real_date() -
     assert partition_hour("p.parquet") is None
 
 
+@both_lakes
 def test_new_hours_and_hours_whose_files_changed_are_pending(lake: LakeStore) -> None:
     for hour in ("2022-10-29T13", "2022-10-29T14", "2022-10-29T15"):
         write_events(lake, hour, "p.parquet", [event(hour)])
@@ -40,6 +43,7 @@ def test_new_hours_and_hours_whose_files_changed_are_pending(lake: LakeStore) ->
     assert pending == [at("2022-10-29T13:00"), at("2022-10-29T15:00")]
 
 
+@both_lakes
 def test_the_hour_still_being_written_and_hours_without_files_are_not_pending(lake: LakeStore) -> None:
     write_events(lake, "2022-10-29T13", "p.parquet", [event("2022-10-29T13")])
     write_bytes(lake, "2022-10-29T12", ".p.parquet.tmp-1", b"in progress")

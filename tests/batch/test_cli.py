@@ -14,6 +14,7 @@ from common.s3 import S3Options
 
 from ..helpers import query, run_module
 from ..services import role_url, s3_env
+from .conftest import both_lakes
 from .data import A0, A1
 from .lake import read_bytes, write_bytes, write_events
 
@@ -43,6 +44,7 @@ def test_help_documents_every_flag_and_every_setting() -> None:
     assert "secrets (environment only" in text and "DATABASE_URL:" in text and "AWS_SECRET_ACCESS_KEY:" in text
 
 
+@both_lakes
 def test_the_seeds_hour_gives_the_seeds_users_over_quota(
         provisioned: str, lake: LakeStore, lake_env: dict[str, str]) -> None:
     events = []
@@ -68,6 +70,7 @@ def test_the_partition_hour_is_the_utc_hour_of_its_events_whatever_the_local_zon
     assert query(provisioned, "SELECT DISTINCT timestamp FROM bytes_hourly") == [(datetime(2022, 10, 29, 23),)]
 
 
+@both_lakes
 def test_a_corrupt_file_is_one_error_line_naming_it_and_a_nonzero_exit(
         provisioned: str, lake: LakeStore, lake_env: dict[str, str]) -> None:
     write_events(lake, "2022-10-29T13", "part-0.parquet", [("2022-10-29T13:01:00", A0, A1, 5, "SKYPE")])
@@ -129,6 +132,7 @@ def test_a_database_without_the_tables_is_one_error_line_pointing_at_the_provisi
     assert "run `python -m provision` first" in err
 
 
+@both_lakes
 def test_a_file_with_damaged_data_pages_is_one_error_line_naming_it(
         provisioned: str, lake: LakeStore, lake_env: dict[str, str]) -> None:
     events = [(f"2022-10-29T13:{i % 60:02d}:00", f"u{i % 50}", A0, i, "SKYPE") for i in range(5000)]

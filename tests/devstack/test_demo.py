@@ -24,7 +24,7 @@ from serving.superset.description import bundle_description
 from serving.superset.model import Dashboard
 
 from ..services import ROLE_PASSWORDS, create_database, drop_database
-from ..serving.conftest import superset_python
+from ..superset_setup import SupersetSetup, superset_python
 
 BOARDS = bundle_description("postgresql://unused").dashboards
 RENDERED = ".dashboard-component-chart-holder:has(canvas, table)"
@@ -58,10 +58,15 @@ def start_demo(folder: Path, env: dict[str, str], *args: str) -> Demo:
 
 
 @pytest.fixture(scope="module")
-def live_demo(kafka_brokers: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+def live_demo(kafka_brokers: str, postgres_url: str, superset_setup: SupersetSetup,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo, its Superset home (data/superset-demo) a copy of the session's set-up one: its own
+    `serving setup` converges on it (the import points the dashboards at the demo's database)."""
     python = superset_python()
     url = create_database(postgres_url)
-    demo = start_demo(tmp_path_factory.mktemp("demo"), {
+    folder = tmp_path_factory.mktemp("demo")
+    superset_setup.home_copy(folder / "data" / "superset-demo")
+    demo = start_demo(folder, {
         "KAFKA_BROKERS": kafka_brokers, "DATABASE_URL": url, "SUPERSET_VENV": str(python.parent.parent),
         "SUPERSET_PORT": str(free_port()), "ADMIN_PASSWORD": "demo-pw"}, "--hours", "2")
     try:

@@ -57,7 +57,10 @@ def main(job):
                 timeout=job.get("timeout_ms", 60000))
         except Exception as e:  # noqa: BLE001 - reported to the test, which fails with the details
             errors.append(f"timeout waiting for {count} x {selector}: {e}")
-        page.wait_for_timeout(2500)  # charts animate in
+        try:  # charts animate in and late queries land: until the network is quiet, within the job's timeout
+            page.wait_for_load_state("networkidle", timeout=job.get("timeout_ms", 60000))
+        except Exception as e:  # noqa: BLE001 - reported to the test, which fails with the details
+            errors.append(f"the page kept loading: {e}")
         rendered = page.locator(selector).count()
         page.screenshot(path=job["screenshot"], full_page=True)
         browser.close()

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from devstack.kafka import KafkaBroker
-from devstack.tls import self_signed
 
 from ..helpers import consume_all, run_module
 from ..services import unique
@@ -31,15 +30,6 @@ def test_the_simulator_creates_its_topic_and_produces_through_tls(kafka_tls: Kaf
     assert result.returncode == 0, result.stderr
     assert f"{kafka_tls.tls_bootstrap} (SSL)" in result.stderr
     assert len(consume_all(kafka_tls.tls_config(), topic)) == 500
-
-
-def test_a_broker_certificate_the_ca_file_does_not_vouch_for_is_one_error_line(
-        kafka_tls: KafkaBroker, tmp_path: Path) -> None:
-    other = self_signed(tmp_path / "other-ca", password="other-ca-password")
-    result = run_module("simulator", "load", "--events", "10", env=tls_env(kafka_tls, unique("tls"), other.certificate))
-    assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "TLS handshake" in lines[0] and "certificate verify failed" in lines[0], result.stderr
 
 
 def test_the_tls_listener_refuses_a_plaintext_client(kafka_tls: KafkaBroker) -> None:
