@@ -13,23 +13,32 @@ from ..processor.hostile import TOPIC_MAX_BYTES
 
 
 class Stream(threading.Thread):
-    """``values`` produced in the background at ``rate`` per second, the rest flat out once ``hurry()``."""
+    """``values`` produced in the background at ``rate`` per second, the rest flat out once ``hurry()``.
+
+    The last ``reserve`` values only trickle (one per partition every ``TRICKLE_S``) until ``hurry()``: on a
+    slow machine, where each disruption of a test takes longer, events still arrive during the last one."""
 
     CHUNK = 400  # a multiple of the partition count: round-robin stays even
+    TRICKLE_S = 0.5
 
-    def __init__(self, p: Pipeline, values: list[bytes | None], rate: float) -> None:
+    def __init__(self, p: Pipeline, values: list[bytes | None], rate: float, reserve: int = 0) -> None:
         super().__init__(daemon=True)
         self._p, self._values, self._rate = p, values, rate
+        self._steady = max(0, len(values) - reserve) // PARTITIONS * PARTITIONS
         self._hurry = threading.Event()
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            for start in range(0, len(self._values), self.CHUNK):
-                if self._hurry.is_set():
-                    self._send(self._values[start:], None)
-                    return
-                self._send(self._values[start:start + self.CHUNK], self._rate)
+            start = 0
+            while start < len(self._values) and not self._hurry.is_set():
+                size = min(self.CHUNK, self._steady - start) if start < self._steady else PARTITIONS
+                self._send(self._values[start:start + size], self._rate)
+                start += size
+                if self._steady < start < len(self._values):
+                    self._hurry.wait(self.TRICKLE_S)
+            if start < len(self._values):
+                self._send(self._values[start:], None)
         except BaseException as e:  # noqa: BLE001 - reported by finish_producing, in the test's thread
             self.error = e
 
@@ -49,8 +58,8 @@ class Stream(threading.Thread):
             raise AssertionError("the test's producer failed: the oracle's events were not all produced") from self.error
 
 
-def produce_in_background(p: Pipeline, values: list[bytes | None], rate: float) -> Stream:
-    stream = Stream(p, values, rate)
+def produce_in_background(p: Pipeline, values: list[bytes | None], rate: float, reserve: int = 0) -> Stream:
+    stream = Stream(p, values, rate, reserve)
     stream.start()
     return stream
 

@@ -21,7 +21,8 @@ def test_six_sigkills_during_a_hostile_stream_lose_and_double_nothing(chaos_pipe
     p = chaos_pipeline()
     values, valid, malformed = hostile_stream(make_events(30_000, seed=61), copies=2, seed=62)
     figures = Figures("processor: 6 SIGKILLs, hostile messages mixed in")
-    producer = produce_in_background(p, values, rate=500)  # up to a minute: every kill lands while events arrive
+    # about two minutes, and the last 2,000 trickle until the end: every kill lands while events arrive
+    producer = produce_in_background(p, values, rate=500, reserve=2000)
     rng = random.Random(63)
     for started in range(1, KILLS + 1):
         run = ProcessorRun(p.env, p.log).start()
