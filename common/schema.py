@@ -21,8 +21,10 @@ SERVING_TABLES: Final = (BYTES_TABLE, BYTES_HOURLY_TABLE, USER_QUOTA_TABLE, USER
 # Bookkeeping tables of our own.
 MIGRATIONS_TABLE: Final = "schema_migrations"
 PROCESSOR_OFFSETS_TABLE: Final = "processor_offsets"
-PROCESSOR_STAGING_TABLE: Final = "processor_staging"  # staged events of a lake in a bucket
-PROCESSOR_PUBLISHING_TABLE: Final = "processor_publishing"  # its publish manifests
+# processor_staging: a row per committed batch of the speed layer, holding its events (a lake in a bucket)
+# or, since migration 0008, the name of its staged file (a lake in a folder: events NULL, staged_file).
+PROCESSOR_STAGING_TABLE: Final = "processor_staging"
+PROCESSOR_PUBLISHING_TABLE: Final = "processor_publishing"  # publish manifests: the range of a publish in progress
 BATCH_RUNS_TABLE: Final = "batch_runs"
 
 # Login roles of the services (provision/migrations/0006_service_roles.sql grants each its tables).

@@ -32,7 +32,12 @@ class LakeSettings(ServiceSettings):
 
     @property
     def tmp_dir(self) -> Path:
-        """Files being written (same file system as the lake, outside it)."""
+        """Files being written, outside the lake.
+
+        On the lake's file system only with the default lake (``DATA_DIR/events``): a ``LAKE_URL`` folder
+        elsewhere gets a hidden copy beside the final name (``processor.lake.durable.commit_temp``), and a
+        bucket's hour files are written here and read back for their PUT.
+        """
         return self.data_dir / schema.TMP_SUBDIR
 
 

@@ -86,7 +86,9 @@ def run(settings: ProcessorSettings) -> None:
     dead_letters = DeadLetters(kafka=settings.kafka, dlq_topic=settings.kafka_dlq_topic,
                                max_bytes=max_message_bytes(settings.kafka, settings.kafka_dlq_topic))
     database = ReconnectingConnection(settings.database, metrics)
-    publishing = ReconnectingConnection(settings.database, metrics)  # the timer publishes on its own
+    # Every publish (the timer's, and after_commit's on the checkpoint worker thread) runs on this second
+    # connection, one at a time under the schedule's lock; the checkpoints' transactions use ``database``.
+    publishing = ReconnectingConnection(settings.database, metrics)
     staging = choose_staging(lake, settings.staging_dir, settings.tmp_dir)
     schedule = PublishSchedule(publish=partial(staging.publish, publishing), metrics=metrics,
                                flush_rows=settings.lake_flush_rows, flush_seconds=settings.lake_flush_seconds,

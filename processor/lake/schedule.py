@@ -33,7 +33,8 @@ class PublishSchedule:
                  retry_max_seconds: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._publish, self._metrics, self._clock, self._on_disk = publish, metrics, clock, staged
         self._flush_rows, self._flush_seconds = flush_rows, flush_seconds
-        self._staged: dict[TopicPartition, tuple[int, float]] = {}  # rows, clock() of the first
+        # rows committed since the last publish, and clock() of that publish (of first sight before one)
+        self._staged: dict[TopicPartition, tuple[int, float]] = {}
         self._pending: set[TopicPartition] = set()  # a publish failed: retried once ``_retry_at`` passes
         self._retry_at: float | None = None
         self._failed_at: dict[TopicPartition, float] = {}  # clock() of a partition's last failed publish

@@ -1,4 +1,4 @@
-"""A lake in a bucket: staged events in PostgreSQL rows, lake objects PUT once.
+"""A lake in a bucket: staged events in PostgreSQL rows, each lake object PUT under a deterministic key.
 
 Nothing the next owner of a partition needs lives on this host's disk. A checkpoint stages its
 batch as a row of its own transaction (``rows.py``), so there is nothing uncommitted
@@ -7,9 +7,9 @@ piece: record the range, then write each UTC hour's Parquet file to the lake at 
 ``year=../hour=H/part-<topic>-<partition>-<first>-<last>.parquet`` as one PUT (or one completed
 multipart upload), then delete the range's rows and the record.
 
-A crash after the record leaves it: the next owner writes the same keys with the same content
-(the same rows, in the same order) and finishes. Readers see each object whole or not at all, and
-each event in exactly one object. Nothing is copied or renamed in the bucket.
+A crash after the record leaves it: the next owner PUTs the same objects again, the same keys with
+the same content (the same rows, in the same order), and finishes. Readers see each object whole or
+not at all, and each event in exactly one object. Nothing is copied or renamed in the bucket.
 """
 
 from __future__ import annotations

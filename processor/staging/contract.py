@@ -65,5 +65,9 @@ class LakeSink(Protocol):
     """Where finished hour files go."""
 
     def commit(self, hour: int, name: str, tmp: Path) -> str:
-        """Put the complete file ``tmp`` into the lake as ``name`` in ``hour``'s folder; its address."""
+        """Put the complete file ``tmp`` into the lake as ``name`` in ``hour``'s folder; its address.
+
+        ``hour`` counts hours since the epoch (UTC), unlike ``common.lake.hour_dir`` and ``hour_prefix``,
+        which take an hour's start in epoch seconds or as a datetime (a sink passes them ``hour * 3600``).
+        """
         ...
