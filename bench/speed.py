@@ -1,6 +1,6 @@
 """Speed-layer benchmark: the processor against three baselines, same broker, same data, one run.
 
-    python bench/speed.py --events 2000000 [--repeat 3] [--idiomatic-events 100000]
+    python bench/speed.py --events 2000000 [--repeat 3] [--idiomatic-events 100000] [--processor-only]
 
 Produces N events with the simulator's load mode (10k users, 500 antennas, 10 apps, one hour,
 time-ordered) to a 4-partition topic, then times each consumer as a fresh process, from spawn to
@@ -8,7 +8,9 @@ exit, reading the whole topic with a new consumer group:
 (a) bare confluent-kafka + orjson, (b) a Quix app that only deserializes, (c) the idiomatic Quix
 pipeline (group_by x3 + tumbling window sums + PostgreSQL sink; fewer events), (d) python -m
 processor until every total is committed and every event is in the lake (then SIGTERM: the exit
-includes the final publish). Results are checked (sums, lake row count). Medians of --repeat runs.
+includes the final publish). Results are checked (sums, lake row count). Medians of --repeat runs. --processor-only runs (d) alone
+(an A/B of the processor's settings under farm-bench: ``COMMIT_MIN_INTERVAL=0.2 farm-bench --vs ...``),
+its last line ``speed_processor: processor_eps=.. processor_s=.. rss_mb=..``.
 Uses KAFKA_BROKERS / DATABASE_URL if set, otherwise starts its own broker and PostgreSQL.
 """
 
@@ -68,6 +70,7 @@ def main() -> None:
     parser.add_argument("--idiomatic-events", type=int, default=None, help="default: events / 20")
     parser.add_argument("--idle-timeout", type=float, default=120.0,
                         help="seconds a consumer may go without counting a message before the run fails")
+    parser.add_argument("--processor-only", action="store_true", help="time the processor alone (no baselines)")
     parser.add_argument("--deadline", type=float, default=1800.0, help="seconds one consumer run may take in all")
     args = parser.parse_args()
     limits = Limits(args.idle_timeout, args.deadline)
@@ -76,6 +79,8 @@ def main() -> None:
     print(f"speed benchmark: {args.events:,} events, {args.repeat} repeats; idiomatic Quix on {small:,}; "
           f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}", flush=True)
     try:
+        if args.processor_only:
+            return processor_only(args, limits)
         runs, rss, quix_seconds, small = measure(args, limits, small)
     except Stalled as e:
         raise SystemExit(f"speed: {e}") from None
@@ -112,6 +117,19 @@ def measure(args: argparse.Namespace, limits: Limits, small: int) -> tuple[dict[
         quix_seconds = baseline("quix-idiomatic", brokers, small_topic, small, limits, url)
         drop_database(url)
     return runs, rss, quix_seconds, small
+
+
+def processor_only(args: argparse.Namespace, limits: Limits) -> None:
+    """Only the processor's runs (d), with the settings of this process's environment."""
+    with kafka_service() as (brokers, _), postgres_service() as (server_url, _):
+        topic = unique("bench")
+        produce(brokers, topic, args.events)
+        runs = [processor(brokers, topic, args.events, server_url, limits) for _ in range(args.repeat)]
+    seconds = statistics.median(s for s, _ in runs)
+    print(f"  processor runs: {', '.join(f'{s:.2f}s' for s, _ in runs)} (COMMIT_MIN_INTERVAL="
+          f"{os.environ.get('COMMIT_MIN_INTERVAL', 'default')})")
+    print(f"speed_processor: processor_eps={args.events / seconds:.0f} processor_s={seconds:.2f} "
+          f"rss_mb={max(r for _, r in runs):.0f}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ refuses becomes a dead letter, never the checkpoint's failure), each partition's
 staged (a durable file, or a row of this transaction: ``staging.contract.Staging``), dead letters are
 acknowledged by Kafka, every offset advances, and COMMIT makes all of it count at once. A crash
 anywhere before COMMIT leaves nothing the next owner will count twice. After COMMIT, the publish
-schedule moves partitions that are due into the lake.
+schedule is told the rows committed; its own thread moves partitions that are due into the lake.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from .staging.contract import Staging, StagingWriter
 
 
 class CheckpointApplier:
-    """Applies the batches of a checkpoint, then lets the publish schedule move due partitions."""
+    """Applies the batches of a checkpoint, then tells the publish schedule (whose thread moves due partitions)."""
 
     def __init__(self, *, database: ReconnectingConnection, staging: Staging, dead_letters: DeadLetters,
                  metrics: Metrics, schedule: PublishSchedule, max_event_bytes: int) -> None:
@@ -53,7 +53,7 @@ class CheckpointApplier:
             self._metrics.written.inc(p.events.num_rows)
             for reject in p.rejects:
                 self._metrics.dead_lettered.labels(reject.category).inc()
-        self._schedule.after_commit({tp: p.events.num_rows for tp, p in parsed.items()} |
+        self._schedule.note({tp: p.events.num_rows for tp, p in parsed.items()} |
                                     {tp: 0 for tp in checkpoint if tp not in parsed})
 
     def _apply(self, conn: psycopg.Connection[Any], checkpoint: Checkpoint) -> dict[TopicPartition, Parsed]:

@@ -86,8 +86,8 @@ def run(settings: ProcessorSettings) -> None:
     dead_letters = DeadLetters(kafka=settings.kafka, dlq_topic=settings.kafka_dlq_topic,
                                max_bytes=max_message_bytes(settings.kafka, settings.kafka_dlq_topic))
     database = ReconnectingConnection(settings.database, metrics)
-    # Every publish (the timer's, and after_commit's on the checkpoint worker thread) runs on this second
-    # connection, one at a time under the schedule's lock; the checkpoints' transactions use ``database``.
+    # Every publish runs on the publisher thread (woken by a commit that made a partition due, or by its
+    # timer), on this second connection; the checkpoints' transactions use ``database``.
     publishing = ReconnectingConnection(settings.database, metrics)
     staging = choose_staging(lake, settings.staging_dir, settings.tmp_dir)
     schedule = PublishSchedule(publish=partial(staging.publish, publishing), metrics=metrics,
@@ -96,7 +96,7 @@ def run(settings: ProcessorSettings) -> None:
                                retry_max_seconds=settings.retry_max_seconds)
     applier = CheckpointApplier(database=database, staging=staging, dead_letters=dead_letters, metrics=metrics,
                                 schedule=schedule, max_event_bytes=settings.max_event_bytes)
-    backoff, stopping, stopped = Backoff(settings.retry_max_seconds), Stopping(), threading.Event()
+    backoff, stopping, stopped = Backoff(settings.retry_max_seconds), Stopping(), TimerStop(schedule)
     timer = threading.Thread(target=publish_idle, args=(schedule, stopped, metrics),
                              kwargs={"retry_max_seconds": settings.retry_max_seconds}, name="publish-timer", daemon=True)
     log.info("consuming %s as group %s; lake in %s", settings.kafka_topic, settings.consumer_group, lake.url)
@@ -117,9 +117,29 @@ def run(settings: ProcessorSettings) -> None:
             server.shutdown()
 
 
-def publish_idle(schedule: PublishSchedule, stopped: threading.Event, metrics: Metrics, every: float = 1.0,
+class TimerStop:
+    """The publisher thread's wait, True once ``set``: a wait of the timer's period (``every``) ends early
+    when a commit makes a partition due; a backoff's wait (after an unexpected error) does not."""
+
+    def __init__(self, schedule: PublishSchedule, every: float = 1.0) -> None:
+        self._schedule, self._every, self._stopped = schedule, every, threading.Event()
+
+    def set(self) -> None:
+        self._stopped.set()
+        self._schedule.wake()
+
+    def wait(self, timeout: float) -> bool:
+        if timeout != self._every:
+            return self._stopped.wait(timeout)
+        if not self._stopped.is_set():
+            self._schedule.wait(timeout)
+        return self._stopped.is_set()
+
+
+def publish_idle(schedule: PublishSchedule, stopped: threading.Event | TimerStop, metrics: Metrics, every: float = 1.0,
                  retry_max_seconds: float = 30.0) -> None:
-    """The timer: staged events reach the lake without new traffic (and after a restart on an idle topic).
+    """The publisher thread: what a commit made due, at once; on a timer, staged events reach the lake
+    without new traffic (and after a restart on an idle topic).
 
     It outlives any error: an unexpected one is logged with its traceback (once until a tick works
     again), makes the processor not ready and is retried with backoff."""

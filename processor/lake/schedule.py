@@ -1,7 +1,10 @@
 """When to move a partition's staged events into the lake: size, age, first sight, idle, shutdown.
 
-``after_commit`` (each checkpoint) and ``tick`` (a timer, so an idle topic's staged events still
-reach the lake, also after a restart) publish what is due. Files per hour and partition stay
+``note`` (each checkpoint, on the apply worker) counts the committed rows and wakes the publisher
+thread, whose ``tick`` publishes what is due: a checkpoint never waits for a publish (a lake file of
+``LAKE_FLUSH_SECONDS`` of events took the apply worker up to seconds, and every checkpoint queued behind
+it). ``tick`` also runs on a timer, so an idle topic's staged events still reach the lake, also after a
+restart. ``after_commit`` is ``note`` then the publish on the caller's thread. Files per hour and partition stay
 bounded: about ``3600 / flush_seconds`` on-time files, plus one per publish that carried late events
 into an old hour. A lake that cannot be written (read-only, full) or a PostgreSQL outage leaves
 the staged files where they are: one log line, readiness false, retries with backoff, no loss.
@@ -39,27 +42,55 @@ class PublishSchedule:
         self._retry_at: float | None = None
         self._failed_at: dict[TopicPartition, float] = {}  # clock() of a partition's last failed publish
         self._backoff = Backoff(retry_max_seconds)
-        self._lock = threading.Lock()  # the checkpoint thread and the timer
+        self._lock = threading.Lock()  # one publishing round at a time: the publisher thread, the shutdown
+        self._book = threading.Lock()  # ``_staged`` and ``_wanted``: held for a count, never across a publish
+        self._wanted: set[TopicPartition] = set()  # made due by a commit: the next ``tick`` publishes them
+        self._wake = threading.Event()  # set when ``_wanted`` gains a partition
 
-    def after_commit(self, rows: dict[TopicPartition, int]) -> None:
-        """Account for newly committed rows; publish partitions that are due (or new to us)."""
-        with self._lock:
-            now, due = self._clock(), []
+    def note(self, rows: dict[TopicPartition, int]) -> None:
+        """Account for newly committed rows; partitions due (or new to us) are left to the next ``tick``,
+        and whoever waits in ``wait`` is woken. Never waits for a publish in progress."""
+        with self._book:
+            now = self._clock()
             for tp, n in rows.items():
                 first_sight = tp not in self._staged  # finish what an earlier owner left staged too
                 staged, since = self._staged.get(tp, (0, now))
                 self._staged[tp] = (staged + n, since)
                 if first_sight or staged + n >= self._flush_rows or now - since >= self._flush_seconds:
-                    due.append(tp)
-            self._round(due)
+                    self._wanted.add(tp)
+            if self._wanted:
+                self._wake.set()
+
+    def after_commit(self, rows: dict[TopicPartition, int]) -> None:
+        """``note``, then publish the partitions that are due on this thread."""
+        self.note(rows)
+        with self._lock:
+            self._round(self._take_wanted())
+
+    def wait(self, timeout: float) -> None:
+        """Until a commit has made a partition due (``note``), or ``wake``, or ``timeout`` seconds."""
+        self._wake.wait(timeout)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _take_wanted(self) -> set[TopicPartition]:
+        with self._book:
+            self._wake.clear()
+            wanted, self._wanted = self._wanted, set()
+            return wanted
 
     def tick(self) -> None:
-        """Publish what is due by age, what is staged on disk but new to us, and retry failed publishes."""
+        """Publish what a commit made due, what is due by age, what is staged on disk but new to us, and
+        retry failed publishes."""
         with self._lock:
             now = self._clock()
             if self._retry_at is not None and now < self._retry_at:
+                self._wake.clear()  # what is wanted waits for the outage's retry, as the pending do
                 return
-            due = {tp for tp, (rows, since) in self._staged.items() if rows and now - since >= self._flush_seconds}
+            due = self._take_wanted()
+            with self._book:
+                due |= {tp for tp, (rows, since) in self._staged.items() if rows and now - since >= self._flush_seconds}
             try:
                 new = {tp for tp in self._on_disk() if tp not in self._staged}
             except (Unavailable, OSError) as e:
@@ -73,7 +104,8 @@ class PublishSchedule:
         ``within`` seconds. A ``KeyboardInterrupt`` (the service turns a second SIGTERM/SIGINT into one)
         ends it at once. Returns what could not be published: each partition's last error."""
         with self._lock:
-            left = dict.fromkeys(sorted(self._staged), NOT_TRIED)  # pending partitions are staged too
+            with self._book:
+                left = dict.fromkeys(sorted(self._staged), NOT_TRIED)  # pending and wanted ones are staged too
             deadline, backoff = self._clock() + within, Backoff(self._backoff.maximum)
             try:
                 while left:
@@ -105,8 +137,9 @@ class PublishSchedule:
         keeps failing never starves the others); unless an outage is being waited out. The first
         failure ends the round: the rest stay pending, retried with backoff."""
         now = self._clock()
-        for tp in due:
-            self._staged.setdefault(tp, (0, now))
+        with self._book:
+            for tp in due:
+                self._staged.setdefault(tp, (0, now))
         if self._retry_at is not None and now < self._retry_at:
             self._pending.update(due)
             return
@@ -137,8 +170,11 @@ class PublishSchedule:
         self._retry_at = self._clock() + self._backoff.next()
 
     def _publish_now(self, tp: TopicPartition) -> None:
+        with self._book:
+            counted = self._staged.get(tp, (0, 0.0))[0]
         files = self._publish(tp)
-        self._staged[tp] = (0, self._clock())
+        with self._book:  # rows committed meanwhile count towards the next publish
+            self._staged[tp] = (max(self._staged.get(tp, (0, 0.0))[0] - counted, 0), self._clock())
         self._pending.discard(tp)
         self._failed_at.pop(tp, None)
         self._metrics.published.inc(len(files))

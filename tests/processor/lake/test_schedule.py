@@ -4,6 +4,8 @@ partitions and a lake that cannot be written (timer, backoff, readiness)."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 import pytest
 
@@ -62,6 +64,44 @@ def test_a_partition_is_published_once_its_oldest_staged_rows_are_old_enough() -
     assert published == [T0]
     clock.now += 1
     s.after_commit({T0: 1})
+    assert published == [T0, T0]
+
+
+def test_a_commit_only_counts_its_rows_and_the_publisher_threads_next_tick_publishes_what_it_made_due() -> None:
+    published: list[TopicPartition] = []
+    s = schedule(published, Clock(), rows=100)
+    s.note({T0: 5})
+    s.wait(0)  # woken: T0 is new to us
+    assert published == []
+    s.tick()
+    assert published == [T0]
+    s.note({T0: 50})
+    s.tick()
+    assert published == [T0]  # 50 rows: not due yet
+
+
+def test_a_commit_never_waits_for_a_publish_in_progress_and_its_rows_count_towards_the_next() -> None:
+    started, release, published = threading.Event(), threading.Event(), list[TopicPartition]()
+
+    def publish(tp: TopicPartition) -> list[str]:
+        started.set()
+        assert release.wait(10)
+        published.append(tp)
+        return []
+
+    s = PublishSchedule(publish=publish, metrics=Metrics(), flush_rows=100, flush_seconds=60, clock=Clock())
+    s.note({T0: 5})
+    publisher = threading.Thread(target=s.tick)
+    publisher.start()
+    assert started.wait(10)
+    noted = time.monotonic()
+    s.note({T0: 99})  # committed while T0's publish is in progress
+    assert time.monotonic() - noted < 1.0 and published == []
+    release.set()
+    publisher.join(10)
+    assert published == [T0]
+    s.note({T0: 1})  # 99 + 1 rows since the publish began: due again
+    s.tick()
     assert published == [T0, T0]
 
 
