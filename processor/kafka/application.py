@@ -58,7 +58,9 @@ class ResumingApplication(Application):
                          on_message_processed=self._on_message_processed, commit_interval=commit_interval, **kwargs)
         self._resume_offsets, self._start_at, self._count_gap = resume_offsets, start_at, count_gap
         self._sink, self._latest = sink, latest
-        self._cadence = Cadence(sink, lambda: consumer_lag(self._consumer), commit_min_interval, commit_interval)
+        self._starts: dict[tuple[str, int], int] = {}  # each assigned partition's first offset (consumer_lag)
+        self._cadence = Cadence(sink, lambda: consumer_lag(self._consumer, self._starts), commit_min_interval,
+                                commit_interval)
 
     def _on_assign(self, consumer: Any, topic_partitions: list[KafkaPartition]) -> None:
         if topic_partitions:
@@ -66,6 +68,7 @@ class ResumingApplication(Application):
             for tp in topic_partitions:
                 ours = TopicPartition(tp.topic, tp.partition)
                 tp.offset = self._start(ours, known.get(ours), watermarks(consumer, tp))
+                self._starts[(tp.topic, tp.partition)] = tp.offset
             log.info("assigned %s", ", ".join(f"{tp.topic}[{tp.partition}]@{tp.offset}" for tp in topic_partitions))
         super()._on_assign(consumer, topic_partitions)
 

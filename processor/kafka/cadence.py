@@ -11,10 +11,14 @@ limits make them, and maximum throughput is that of the fixed cadence.
 
 The lag is librdkafka's own bookkeeping, read without a request to the broker: per assigned partition,
 the high watermark of the last fetch response (``get_watermark_offsets(cached=True)``) minus the next
-offset to process (``position``). After a look that sees a lag of N, the next look is N messages later,
-at the last message known then (a fetched burst's last message is where a steady load is caught up;
-looking again after a fixed time would keep sampling bursts' first messages, never caught up); so a
-backlog costs one look per backlog's worth of messages, nothing while no checkpoint could be due.
+offset to process (``position``; before the partition's first message, where its assignment started
+it). A partition with no fetch response yet (no high watermark) is not known to be caught up: at a
+backlog's start, before the first responses, the policy does not fire. After a look that sees a lag
+of N, the next look is N messages later, at the last message known then (a fetched burst's last
+message is where a steady load is caught up; looking again after a fixed time would keep sampling
+bursts' first messages, never caught up); so a backlog costs one look per backlog's worth of
+messages. While a batch is applied, the cadence looks at most every ``APPLYING_LOOK`` seconds
+(between looks a message costs a clock read).
 
 The cadence is asked after each message only: a message processed while no early checkpoint could be
 due (too soon, a batch still applying, or within the backlog a look saw) and
@@ -25,10 +29,12 @@ message comes within milliseconds; it is a quiet topic's last burst that can wai
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 MAX_SKIP = 100_000  # at most this many messages between two looks at the lag (after a rebalance, say)
+UNKNOWN = 1  # the lag of a partition librdkafka has no fetch response for yet: not caught up
+APPLYING_LOOK = 0.005  # seconds between looks while the last batch is applied (a clock read per message)
 
 
 def due(*, pending: bool, applying: bool, elapsed: float, min_interval: float, lag: Callable[[], int]) -> bool:
@@ -50,17 +56,21 @@ class Buffer(Protocol):
     def flushed_at(self) -> float: ...
 
 
-def consumer_lag(consumer: Any) -> int:
+def consumer_lag(consumer: Any, starts: Mapping[tuple[str, int], int] | None = None) -> int:
     """Messages of the assigned partitions that the broker holds (or librdkafka fetched) and the
-    consumer has not processed yet, as far as the last fetch responses tell; partitions not fetched
-    yet (no watermark or no position known) count 0."""
+    consumer has not processed yet, as far as the last fetch responses tell. A partition none of whose
+    messages was processed yet counts from ``starts`` (its assignment's offset; a logical one such as
+    ``OFFSET_BEGINNING``: from the low watermark); one with no fetch response yet counts ``UNKNOWN``."""
     lag = 0
     for tp in consumer.position(consumer.assignment()):
-        if tp.offset < 0:
+        low, high = consumer.get_watermark_offsets(tp, cached=True)
+        if high < 0:
+            lag += UNKNOWN
             continue
-        _, high = consumer.get_watermark_offsets(tp, cached=True)
-        if high >= 0:
-            lag += max(0, high - tp.offset)
+        position = tp.offset if tp.offset >= 0 else (starts or {}).get((tp.topic, tp.partition), -1)
+        if position < 0:
+            position = low if low >= 0 else high  # not known: counts 0, as before
+        lag += max(0, high - position)
     return lag
 
 
@@ -88,10 +98,12 @@ class Cadence:
         if now < self._next_look or not self._buffer.buffered:
             return False
         elapsed = now - self._buffer.flushed_at
-        if due(pending=True, applying=self._buffer.applying, elapsed=elapsed, min_interval=self._min,
-               lag=self._read_lag):
+        applying = self._buffer.applying
+        if due(pending=True, applying=applying, elapsed=elapsed, min_interval=self._min, lag=self._read_lag):
             return True
-        if elapsed < self._min:
+        if applying:
+            self._next_look = now + APPLYING_LOOK
+        elif elapsed < self._min:
             self._next_look = now + self._min - elapsed
         elif self._seen:  # behind: look again at the last message known now, the end of this backlog
             self._skip, self._seen = min(self._seen - 1, MAX_SKIP), 0

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from confluent_kafka import Consumer
+from confluent_kafka import OFFSET_BEGINNING, Consumer
 from confluent_kafka import TopicPartition as KafkaPartition
 
 from common.kafka import end_offsets
-from processor.kafka.cadence import Cadence, consumer_lag, due
+from processor.kafka.cadence import APPLYING_LOOK, UNKNOWN, Cadence, consumer_lag, due
 
 from ...helpers import query
 from ..harness import PARTITIONS, Pipeline, ProcessorRun, encode, make_events, produce, wait_caught_up
@@ -101,6 +101,54 @@ def test_a_steady_load_read_in_bursts_fires_at_the_last_message_of_a_burst() -> 
     assert fired == [False] * (burst - 1) + [True]
 
 
+class FakeConsumer:
+    """Positions and cached watermarks per partition of one topic, as librdkafka reports them."""
+
+    def __init__(self, positions: dict[int, int], watermarks: dict[int, tuple[int, int]]) -> None:
+        self.positions, self.watermarks = positions, watermarks
+
+    def assignment(self) -> list[KafkaPartition]:
+        return [KafkaPartition("t", p) for p in self.positions]
+
+    def position(self, tps: list[KafkaPartition]) -> list[KafkaPartition]:
+        return [KafkaPartition(tp.topic, tp.partition, self.positions[tp.partition]) for tp in tps]
+
+    def get_watermark_offsets(self, tp: KafkaPartition, cached: bool) -> tuple[int, int]:
+        assert cached
+        return self.watermarks[tp.partition]
+
+
+def test_a_partition_with_no_fetch_response_yet_is_not_taken_for_caught_up() -> None:
+    consumer = FakeConsumer({0: 10, 1: -1001}, {0: (0, 10), 1: (-1001, -1001)})
+    assert consumer_lag(consumer) == UNKNOWN
+
+
+def test_a_partition_none_of_whose_messages_was_processed_counts_from_where_its_assignment_started() -> None:
+    # at a backlog's start: partition 0's first message processed, 1 and 2 fetched but not reached yet
+    consumer = FakeConsumer({0: 1, 1: -1001, 2: -1001}, {0: (0, 1), 1: (0, 500), 2: (100, 300)})
+    assert consumer_lag(consumer, {("t", 1): 200, ("t", 2): OFFSET_BEGINNING}) == 300 + 200
+    idle = FakeConsumer({0: 1, 1: -1001}, {0: (0, 1), 1: (0, 200)})
+    assert consumer_lag(idle, {("t", 1): 200}) == 0  # resumed at its end: caught up
+
+
+def test_while_a_batch_is_applied_the_cadence_looks_only_every_few_milliseconds() -> None:
+    clock, looks = Clock(), []
+
+    class Applying:
+        buffered, flushed_at = True, 0.0
+
+        @property
+        def applying(self) -> bool:
+            looks.append(clock.now)
+            return True
+
+    cadence = Cadence(Applying(), never_asked, min_interval=0.2, commit_interval=2.0, clock=clock)
+    for step in range(1000):  # 1000 messages in 0.1 s
+        clock.now = 100.0 + step / 10_000
+        assert not cadence.checkpoint_now()
+    assert len(looks) <= 0.1 / APPLYING_LOOK + 1
+
+
 @pytest.mark.integration
 def test_the_consumer_lag_is_what_was_fetched_or_is_on_the_broker_and_not_yet_consumed(
         kafka_brokers: str, new_topic: Callable[..., str]) -> None:
@@ -109,7 +157,7 @@ def test_the_consumer_lag_is_what_was_fetched_or_is_on_the_broker_and_not_yet_co
     consumer = Consumer({"bootstrap.servers": kafka_brokers, "group.id": topic, "enable.auto.commit": False})
     try:
         consumer.assign([KafkaPartition(topic, 0, 0)])
-        assert consumer_lag(consumer) == 0  # nothing fetched yet: unknown counts 0
+        assert consumer_lag(consumer) == UNKNOWN  # no fetch response yet: not known to be caught up
         first = consumer.poll(10)
         assert first is not None and first.offset() == 0
         assert consumer_lag(consumer) == 49
