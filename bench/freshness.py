@@ -4,7 +4,13 @@
 
 In one invocation, on one broker and one PostgreSQL started here (or KAFKA_BROKERS / DATABASE_URL):
 1. the processor's maximum rate: events/s from its first commit to its last while it drains a
-   backlog of --max-events (load simulator events), defaults;
+   backlog of --max-events (load simulator events), defaults. First alone, then again beside the
+   load producer (bench/support/probe_load.py sending 90 % of the first figure to a topic of its
+   own): the rates below are shares of the second. The load producer is a Python process that
+   needs about a core at these rates, and the processor shares the machine with it in every later
+   run; a maximum measured without it is a rate the processor cannot be asked to keep up with
+   (on 2 cores, 2026-12-03: 32k events/s alone, the 90 % run fell behind by 12 s at p50).
+   --maximum-alone takes the first figure, as before;
 2. at 90 % of that rate (--busy-share), then at half of it, for --seconds each: ordinary load
    (bench/support/probe_load.py) with a probe every 100 ms, an event whose user id nothing else
    has; a poller on `bytes` notes when each probe's row appears (p50, p99, max). The processor runs
@@ -143,11 +149,33 @@ def spark_or_none(brokers: str, server: str, rate: float, args: argparse.Namespa
         return None
 
 
+def backlog_maximum(brokers: str, server: str, args: argparse.Namespace, limits: Limits, beside: float) -> float:
+    """Events/s the processor drains a backlog of --max-events at; with ``beside`` > 0 while the load
+    producer sends that many events/s to a topic of its own (the CPU it takes in the later runs)."""
+    target = live.Target.create(brokers, server, "fresh-max")
+    side = live.Target.create(brokers, server, "fresh-side") if beside else None
+    producer = None
+    try:
+        run_load(SimulatorSettings(kafka_brokers=brokers, kafka_topic=target.topic, partitions=live.PARTITIONS),
+                 LoadOptions(args.max_events, None, 10_000, 500, 10, datetime(2022, 10, 29, 13, tzinfo=UTC), 1.0))
+        if side is not None:
+            producer, _ = live.probe_load(side, beside, 5, args.probe_every, limits, keep_going=True)
+        return live.maximum_rate(target, args.max_events, limits, {})
+    finally:
+        if producer is not None:
+            producer.kill()
+        for t in (target, side):
+            if t is not None:
+                t.close()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seconds", type=int, default=60, help="seconds of probes at each rate")
     p.add_argument("--max-events", type=int, default=2_000_000, help="backlog drained to measure the maximum rate")
     p.add_argument("--busy-share", type=float, default=0.9, help="the busy rate, as a share of the maximum")
+    p.add_argument("--maximum-alone", action="store_true",
+                   help="the maximum without the load producer beside it (the rates were shares of it before)")
     p.add_argument("--probe-every", type=float, default=0.1)
     p.add_argument("--lake-flush-seconds", type=float, default=None, help="default: the processor's default")
     p.add_argument("--lake-wait", type=float, default=900.0, help="seconds to wait for every probe in the lake")
@@ -171,15 +199,14 @@ def main() -> None:
 
 def measure(args: argparse.Namespace, limits: Limits) -> None:
     with kafka_service() as (brokers, _), postgres_service() as (server, _):
-        target = live.Target.create(brokers, server, "fresh-max")
-        try:
-            run_load(SimulatorSettings(kafka_brokers=brokers, kafka_topic=target.topic, partitions=live.PARTITIONS),
-                     LoadOptions(args.max_events, None, 10_000, 500, 10, datetime(2022, 10, 29, 13, tzinfo=UTC), 1.0))
-            top = live.maximum_rate(target, args.max_events, limits, {})
-        finally:
-            target.close()
+        top = backlog_maximum(brokers, server, args, limits, 0.0)
         print(f"  maximum: {top:,.0f} events/s (a backlog of {args.max_events:,}, first commit to last; "
               f"load {os.getloadavg()[0]:.2f})", flush=True)
+        if not args.maximum_alone:
+            beside = top * args.busy_share
+            top = backlog_maximum(brokers, server, args, limits, beside)
+            print(f"  maximum beside the load producer at {beside:,.0f} events/s: {top:,.0f} events/s "
+                  f"(the rates below are shares of this one; load {os.getloadavg()[0]:.2f})", flush=True)
         busy = OursRun(brokers, server, top * args.busy_share, args, limits, lake=False)
         _, busy_exact = busy.finish()
         print(f"  busy, {busy.rate:,.0f} events/s asked, {busy.sent.eps:,.0f} sent: bytes {busy.bytes}; "
