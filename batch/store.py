@@ -57,12 +57,6 @@ def _copy(conn: psycopg.Connection[Any], table: str, frame: pl.DataFrame) -> Non
         copy.write(binary_copy(frame))
 
 
-# Both tables' rows of one hour deleted in one statement (one round trip): a data-modifying WITH.
-_DELETE_HOUR = sql.SQL("WITH hourly AS (DELETE FROM {} WHERE timestamp = %(at)s) "
-                       "DELETE FROM {} WHERE timestamp = %(at)s").format(
-    sql.Identifier(schema.BYTES_HOURLY_TABLE), sql.Identifier(schema.USER_QUOTA_TABLE))
-
-
 def replace_hour(conn: psycopg.Connection[Any], totals: HourTotals, result: HourResult) -> HourResult:
     """Delete the hour's rows, copy the new ones and record the ledger row, all in one transaction.
 
@@ -71,7 +65,8 @@ def replace_hour(conn: psycopg.Connection[Any], totals: HourTotals, result: Hour
     """
     at = naive(totals.hour)
     with conn.transaction():
-        conn.execute(_DELETE_HOUR, {"at": at})
+        for table in (schema.BYTES_HOURLY_TABLE, schema.USER_QUOTA_TABLE):
+            conn.execute(sql.SQL("DELETE FROM {} WHERE timestamp = %s").format(sql.Identifier(table)), (at,))
         _copy(conn, schema.BYTES_HOURLY_TABLE, totals.bytes_hourly)
         _copy(conn, schema.USER_QUOTA_TABLE, totals.quota_violations)
         result = replace(result, finished_at=datetime.now(UTC))
