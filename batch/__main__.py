@@ -24,7 +24,6 @@ from common.cli import add_settings_arguments, run_main, settings_from_args
 from common.logs import setup_logging
 
 from .run import run
-from .schedule import run_schedule
 from .selection import HourSelection
 from .settings import BatchSettings
 
@@ -70,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = settings_from_args(BatchSettings, args)
     setup_logging(settings.log_level)
     if selection.schedule:
+        from .schedule import run_schedule  # lazy: one hour's run does not pay for the metrics server's imports
+
         run_schedule(settings)
         return 0
     run(settings, selection.hours(settings, datetime.now(UTC)))

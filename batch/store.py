@@ -17,6 +17,7 @@ from common import db, schema
 
 from . import ledger
 from .aggregate import USERS_SCHEMA, HourTotals
+from .binary_copy import binary_copy
 from .hours import HOUR, naive
 from .results import HourResult
 
@@ -46,15 +47,14 @@ def speed_totals(conn: psycopg.Connection[Any], hour: datetime) -> dict[str, int
 
 
 def _copy(conn: psycopg.Connection[Any], table: str, frame: pl.DataFrame) -> None:
-    """``frame`` into ``table`` in one ``COPY``, sent as CSV written by Polars (not one Python call per row).
-
-    Every text and timestamp field is quoted, so an empty string stays an empty string; only
-    nulls are written as nothing, which PostgreSQL reads as NULL.
-    """
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+    """``frame`` into ``table`` in one binary ``COPY`` (``binary_copy``: built column-wise, no Python
+    per row, no text for the server to parse); nothing is sent for an empty frame."""
+    if not frame.height:
+        return
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(
         sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in frame.columns))
     with conn.cursor() as cur, cur.copy(statement) as copy:
-        copy.write(frame.write_csv(include_header=False, quote_style="non_numeric"))
+        copy.write(binary_copy(frame))
 
 
 def replace_hour(conn: psycopg.Connection[Any], totals: HourTotals, result: HourResult) -> HourResult:
