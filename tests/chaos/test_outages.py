@@ -152,13 +152,18 @@ def frozen(cluster: PostgresCluster) -> Iterator[None]:
     """PostgreSQL alive but silent (every process SIGSTOPped): a network partition, not an outage."""
     postmaster = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
     pids = [postmaster, *descendants(postmaster)]
-    for pid in pids:
-        os.kill(pid, signal.SIGSTOP)
     try:
+        signal_each(pids, signal.SIGSTOP)
         yield
-    finally:
-        for pid in pids:
-            os.kill(pid, signal.SIGCONT)
+    finally:  # every process resumed, even when one of them has gone meanwhile (else the rest stay frozen)
+        signal_each(pids, signal.SIGCONT)
+
+
+def signal_each(pids: list[int], sig: signal.Signals) -> None:
+    """``sig`` to every process of ``pids`` still there: one that exited between the listing and now is skipped."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
 
 
 def test_sigterm_while_postgres_is_frozen_exits_in_bounded_time_and_the_next_start_publishes_the_rest(
