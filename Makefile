@@ -6,6 +6,11 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# make test runs the suite on two pytest-xdist workers, each with its own Kafka, PostgreSQL and S3
+# (the session fixtures); --dist loadgroup keeps on one worker what tests/needs.py groups (run_group):
+# the Superset tests (set up once), the chaos scenarios (one at a time), a module-scoped fixture's tests.
+# WORKERS=0 runs it in this process, serially.
+WORKERS ?= 2
 
 .PHONY: install test check lint lint-only demo demo-course up down clean screenshots
 
@@ -14,7 +19,7 @@ install:
 	./serving/install.sh
 
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install lint-only
 
