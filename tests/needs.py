@@ -24,7 +24,7 @@ from pathlib import Path
 # The session fixture that starts each service, and the marker a test that needs it gets.
 SERVICE_FIXTURES = {"kafka": "kafka", "postgres": "postgres", "s3_server": "s3", "superset": "superset"}
 SUPERSET_SETUP = "superset_setup"  # the session's one `serving setup` (tests/superset_setup.py)
-WIDE_SCOPES = ('scope="module"', 'scope="class"', 'scope="package"')
+WIDE_SCOPES = {"module", "class", "package"}
 
 
 def asked_by_name(node: ast.AST, when: str | None = None) -> set[tuple[str, str | None]]:
@@ -80,12 +80,17 @@ def needed_services(fixturenames: Iterable[str], function: Callable[..., object]
     return [marker for fixture, marker in SERVICE_FIXTURES.items() if fixture in names]
 
 
+def scope_of(node: ast.FunctionDef) -> str | None:
+    """The ``scope=`` a fixture's decorator names, if any."""
+    return next((k.value.value for d in node.decorator_list if isinstance(d, ast.Call) for k in d.keywords
+                 if k.arg == "scope" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)), None)
+
+
 @cache
 def module_fixtures(tests: Path) -> frozenset[str]:
     """The fixtures under ``tests`` made once per module, class or package (not per test or session)."""
     return frozenset(node.name for source in tests.rglob("*.py") for node in ast.walk(ast.parse(source.read_text()))
-                     if isinstance(node, ast.FunctionDef) and is_fixture(node)
-                     and any(scope in ast.unparse(d) for d in node.decorator_list for scope in WIDE_SCOPES))
+                     if isinstance(node, ast.FunctionDef) and is_fixture(node) and scope_of(node) in WIDE_SCOPES)
 
 
 def run_group(fixturenames: Iterable[str], chaos: bool, module: str, tests: Path) -> str | None:
