@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import NodeId
 
 from common.kafka import ensure_topic
 from common.s3 import S3Options
@@ -62,6 +63,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=needing)
         chosen = set(map(id, needing))
         items[:] = [item for item in items if id(item) not in chosen]
+
+
+class GroupIds:
+    """pytest-xdist 3.8 sends a test to its group's worker (``--dist loadgroup``) by an ``@group`` suffix it
+    gives the node id in ``item._nodeid``, which pytest 9.2 no longer reads (the id is ``item._id``): without
+    this the groups are silently ignored. Gives the suffix where it is missing, after xdist's own hook."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        if not getattr(config.option, "loadgroup", False):  # set by xdist in a worker under --dist loadgroup
+            return
+        for item in items:
+            mark = item.get_closest_marker("xdist_group")
+            if mark is not None and not item.nodeid.endswith(f"@{mark.args[0]}"):  # a parameter may hold an @
+                item._id = NodeId.parse(f"{item.nodeid}@{mark.args[0]}")  # type: ignore[attr-defined]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(GroupIds(), "group-ids")
 
 
 CHAOS_FIGURES: list[dict[str, object]] = []  # from the reports of the chaos scenarios (tests/chaos/conftest.py)
