@@ -1,5 +1,5 @@
 # The two commands a new user needs:
-#   make test   install what is missing (apt, pip, Maven) and run the whole test suite
+#   make test   install what is missing (apt, pip, Maven) and run the whole test suite (two workers)
 #   (make check, the inner loop: lint and every test that needs no service, in about a minute)
 #   make demo   start local Kafka + PostgreSQL, provision, backfill the last hours, then run the
 #               whole pipeline live with its dashboards until Ctrl-C (devstack.demo --course: 2022-10-29)
@@ -24,7 +24,8 @@ test: install
 lint: install lint-only
 
 # The inner loop: no install step beyond a first one, no service started (tests/conftest.py tiers
-# the tests by the fixtures they use); `make install` again after changing the dependencies.
+# the tests by the fixtures they use); `make install` again after changing the dependencies. Serial:
+# PYTEST_ARGS="-n 2" runs it on two workers too.
 check: $(PY) lint-only
 	$(PY) -m pytest --no-services -q $(PYTEST_ARGS)
 
