@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import NodeId
 
 from common.kafka import ensure_topic
 from common.s3 import S3Options
@@ -20,7 +21,8 @@ from devstack.kafka import KafkaBroker
 from devstack.postgres import PostgresCluster
 from devstack.s3 import S3Server
 
-from .needs import needed_services
+from .chaos.oracle import FIGURES_PROPERTY, figures_table
+from .needs import needed_services, run_group
 from .services import (
     create_bucket,
     create_database,
@@ -40,10 +42,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="run only the tests that need no service (Kafka, PostgreSQL, S3, Superset): make check")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test by the services it needs; with ``--no-services``, deselect those that need one."""
+    """Mark each test by the services it needs and with its pytest-xdist group (tests/needs.py);
+    with ``--no-services``, deselect those that need a service."""
     needing: list[pytest.Item] = []
     for item in items:
+        if group := run_group(getattr(item, "fixturenames", ()), item.get_closest_marker("chaos") is not None,
+                              item.nodeid.split("::")[0], Path(__file__).parent):
+            item.add_marker(pytest.mark.xdist_group(group))
         callspec = getattr(item, "callspec", None)
         services = needed_services(getattr(item, "fixturenames", ()), getattr(item, "function", None),
                                    callspec.params if callspec is not None else {}, Path(__file__).parent)
@@ -56,6 +63,41 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=needing)
         chosen = set(map(id, needing))
         items[:] = [item for item in items if id(item) not in chosen]
+
+
+class GroupIds:
+    """pytest-xdist 3.8 sends a test to its group's worker (``--dist loadgroup``) by an ``@group`` suffix it
+    gives the node id in ``item._nodeid``, which pytest 9.2 no longer reads (the id is ``item._id``): without
+    this the groups are silently ignored. Gives the suffix where it is missing, after xdist's own hook."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        if not getattr(config.option, "loadgroup", False):  # set by xdist in a worker under --dist loadgroup
+            return
+        for item in items:
+            mark = item.get_closest_marker("xdist_group")
+            if mark is not None and not item.nodeid.endswith(f"@{mark.args[0]}"):  # a parameter may hold an @
+                item._id = NodeId.parse(f"{item.nodeid}@{mark.args[0]}")  # type: ignore[attr-defined]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(GroupIds(), "group-ids")
+
+
+CHAOS_FIGURES: list[dict[str, object]] = []  # from the reports of the chaos scenarios (tests/chaos/conftest.py)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    CHAOS_FIGURES.extend(value for name, value in report.user_properties  # type: ignore[misc]
+                         if name == FIGURES_PROPERTY)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The chaos figures, one line per scenario, whichever process (or pytest-xdist worker) ran it."""
+    if CHAOS_FIGURES:
+        terminalreporter.section("chaos figures")
+        for line in figures_table(CHAOS_FIGURES):
+            terminalreporter.write_line(line)
 
 
 def refuse_without_services(request: pytest.FixtureRequest, service: str) -> None:

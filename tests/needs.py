@@ -4,6 +4,12 @@ A test needs a service when its fixture closure (pytest's ``item.fixturenames``:
 theirs, recursively) holds that service's session fixture, or when it or one of those fixtures
 asks for a fixture by name (``request.getfixturevalue("s3")``, found in the source), whose own
 arguments are then followed the same way.
+
+Under pytest-xdist (``make test`` runs two workers, ``--dist loadgroup``) ``run_group`` keeps together
+the tests that share something slow to set up: every test over the session's Superset set-up runs on
+one worker (it is set up once, not once per worker); the chaos scenarios run one at a time (two at
+once on a 2-core machine would starve each other's timings); and the tests of a module whose fixture
+is module-scoped run on one worker (the fixture is made once).
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from pathlib import Path
 
 # The session fixture that starts each service, and the marker a test that needs it gets.
 SERVICE_FIXTURES = {"kafka": "kafka", "postgres": "postgres", "s3_server": "s3", "superset": "superset"}
+SUPERSET_SETUP = "superset_setup"  # the session's one `serving setup` (tests/superset_setup.py)
+WIDE_SCOPES = {"module", "class", "package"}
 
 
 def asked_by_name(node: ast.AST, when: str | None = None) -> set[tuple[str, str | None]]:
@@ -70,3 +78,28 @@ def needed_services(fixturenames: Iterable[str], function: Callable[..., object]
                 names.add(used)
                 todo.append(used)
     return [marker for fixture, marker in SERVICE_FIXTURES.items() if fixture in names]
+
+
+def scope_of(node: ast.FunctionDef) -> str | None:
+    """The ``scope=`` a fixture's decorator names, if any."""
+    return next((k.value.value for d in node.decorator_list if isinstance(d, ast.Call) for k in d.keywords
+                 if k.arg == "scope" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)), None)
+
+
+@cache
+def module_fixtures(tests: Path) -> frozenset[str]:
+    """The fixtures under ``tests`` made once per module, class or package (not per test or session)."""
+    return frozenset(node.name for source in tests.rglob("*.py") for node in ast.walk(ast.parse(source.read_text()))
+                     if isinstance(node, ast.FunctionDef) and is_fixture(node) and scope_of(node) in WIDE_SCOPES)
+
+
+def run_group(fixturenames: Iterable[str], chaos: bool, module: str, tests: Path) -> str | None:
+    """The pytest-xdist group of a test (its fixture closure, ``item.fixturenames``, whether it is marked
+    ``chaos``, its module's path): ``superset`` over the Superset set-up, ``chaos`` for the chaos suite,
+    the module's path over a module-scoped fixture, else None (any worker)."""
+    names = set(fixturenames)
+    if SUPERSET_SETUP in names:
+        return "superset"
+    if chaos:
+        return "chaos"
+    return module if names & module_fixtures(tests) else None

@@ -1,4 +1,5 @@
-"""The test tiers: a test is marked by the services its fixtures need, however it asks for them."""
+"""The test tiers: a test is marked by the services its fixtures need, however it asks for them; and
+the pytest-xdist groups: what must share one worker does."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from .conftest import refuse_without_services
-from .needs import needed_services
+from .needs import needed_services, run_group
 
 TESTS = Path(__file__).parent
 
@@ -44,3 +45,20 @@ def test_without_services_a_service_asked_for_unseen_fails_the_test() -> None:
     request = SimpleNamespace(config=SimpleNamespace(getoption=lambda name: name == "no_services"))
     with pytest.raises(pytest.fail.Exception, match="Kafka was asked for under --no-services"):
         refuse_without_services(request, "Kafka")  # type: ignore[arg-type]
+
+
+def test_every_test_over_the_superset_set_up_shares_one_worker_even_a_chaos_one() -> None:
+    assert run_group(["superset", "superset_setup", "postgres"], False, "tests/serving/test_a.py", TESTS) == "superset"
+    assert run_group(["live_demo", "superset_setup"], True, "tests/devstack/test_demo.py", TESTS) == "superset"
+
+
+def test_the_chaos_scenarios_run_one_at_a_time_and_other_tests_anywhere() -> None:
+    assert run_group(["chaos_pipeline", "kafka"], True, "tests/chaos/test_a.py", TESTS) == "chaos"
+    assert run_group(["database_url", "new_topic", "kafka"], False, "tests/processor/test_a.py", TESTS) is None
+
+
+def test_the_tests_of_a_module_scoped_fixture_share_one_worker_so_it_is_made_once() -> None:
+    # tests/provision/test_roles.py: `shared` is module-scoped; `database_url` is made per test.
+    assert run_group(["shared", "postgres_url"], False, "tests/provision/test_roles.py", TESTS) \
+        == "tests/provision/test_roles.py"
+    assert run_group(["database_url", "postgres_url"], False, "tests/provision/test_roles.py", TESTS) is None

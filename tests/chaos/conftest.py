@@ -1,8 +1,10 @@
-"""Fixtures of the chaos suite: the processor tests' pipeline factory, and the figures table."""
+"""Fixtures of the chaos suite: the processor tests' pipeline factory, and the figures handed to the summary."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from dataclasses import asdict
+from typing import Any
 
 import pytest
 
@@ -10,19 +12,18 @@ from ..batch.conftest import provisioned  # noqa: F401  (a provisioned database 
 from ..processor.conftest import new_pipeline  # noqa: F401  (the same provisioned topic + database + folder)
 from ..processor.harness import Pipeline
 from ..processor.hostile import allow_large_messages
-from .oracle import FIGURES
+from .oracle import FIGURES, FIGURES_PROPERTY
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """One line per chaos scenario: runs, disruptions, events, lost, doubled, dead letters."""
-    if not FIGURES:
-        return
-    terminalreporter.section("chaos figures")
-    terminalreporter.write_line(f"{'scenario':44} runs  hits  events  lost  doubled  rows  dlq  dlq-lost  dlq-again")
-    for f in FIGURES:
-        terminalreporter.write_line(
-            f"{f.scenario:44} {f.runs:4} {f.disruptions:5} {f.events:7} {f.lost:5} {f.doubled:8} {f.wrong_rows:5} "
-            f"{f.dead_letters:4} {f.dead_letters_lost:9} {f.dead_letters_repeated:10}  {'; '.join(f.notes)}")
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    """The figures a scenario appended ride on its report (``user_properties``), so the process that
+    prints the summary gets them: under pytest-xdist the scenarios run in workers, the summary in the
+    controller (tests/conftest.py prints them with ``figures_table``)."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    while FIGURES:
+        report.user_properties.append((FIGURES_PROPERTY, asdict(FIGURES.pop(0))))
 
 
 @pytest.fixture

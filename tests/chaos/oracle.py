@@ -14,7 +14,8 @@ from pathlib import Path
 from ..helpers import consume_all
 from ..processor.harness import database_totals, expected_lake, expected_totals, lake_events
 
-FIGURES: list[Figures] = []  # printed at the end of the session (see conftest)
+FIGURES: list[Figures] = []  # moved onto the test's report (chaos/conftest.py), printed at the session's end
+FIGURES_PROPERTY = "chaos figures"  # the name of those report properties
 
 
 @dataclass
@@ -35,6 +36,16 @@ class Figures:
 
     def exact(self) -> bool:
         return self.lost == self.doubled == self.wrong_rows == self.dead_letters_lost == 0
+
+
+def figures_table(figures: list[dict[str, object]]) -> list[str]:
+    """One line per chaos scenario (``Figures`` as dicts): runs, disruptions, events, lost, doubled, dead letters."""
+    lines = [f"{'scenario':44} runs  hits  events  lost  doubled  rows  dlq  dlq-lost  dlq-again"]
+    for f in (Figures(**d) for d in figures):  # type: ignore[arg-type]
+        lines.append(
+            f"{f.scenario:44} {f.runs:4} {f.disruptions:5} {f.events:7} {f.lost:5} {f.doubled:8} {f.wrong_rows:5} "
+            f"{f.dead_letters:4} {f.dead_letters_lost:9} {f.dead_letters_repeated:10}  {'; '.join(f.notes)}")
+    return lines
 
 
 def difference(got: Counter, expected: Counter) -> tuple[int, int]:  # type: ignore[type-arg]
