@@ -3,6 +3,9 @@ the pytest-xdist groups: what must share one worker does."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -62,3 +65,33 @@ def test_the_tests_of_a_module_scoped_fixture_share_one_worker_so_it_is_made_onc
     assert run_group(["shared", "postgres_url"], False, "tests/provision/test_roles.py", TESTS) \
         == "tests/provision/test_roles.py"
     assert run_group(["database_url", "postgres_url"], False, "tests/provision/test_roles.py", TESTS) is None
+
+
+GROUPED_SUITE = '''
+import os
+
+import pytest
+
+
+@pytest.mark.xdist_group("together")
+@pytest.mark.parametrize("n", range(4))
+def test_grouped(n, record_property):
+    record_property("worker", os.environ["PYTEST_XDIST_WORKER"])
+'''
+
+
+def test_under_two_workers_a_groups_tests_all_run_on_one_worker(tmp_path: Path) -> None:
+    """Guards tests/conftest.py::GroupIds (pytest's private ``item._id``): without it pytest-xdist's
+    groups are silently ignored under this pytest, and Superset is set up on both workers."""
+    (tmp_path / "test_grouped.py").write_text(GROUPED_SUITE)
+    (tmp_path / "conftest.py").write_text("from tests.conftest import GroupIds\n\n\n"
+                                          "def pytest_configure(config):\n"
+                                          "    config.pluginmanager.register(GroupIds(), 'group-ids')\n")
+    report = tmp_path / "report.xml"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2",
+                           "--dist", "loadgroup", "--rootdir", str(tmp_path), "-c", "/dev/null",
+                           f"--junitxml={report}", str(tmp_path)],
+                          cwd=TESTS.parent, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    workers = {p.get("value") for p in ET.parse(report).iter("property") if p.get("name") == "worker"}
+    assert len(workers) == 1, workers
