@@ -12,8 +12,10 @@ In one invocation, on one broker and one PostgreSQL started here (or KAFKA_BROKE
    (on 2 cores, 2026-12-03: 32k events/s alone, the 90 % run fell behind by 12 s at p50).
    --maximum-alone takes the first figure, as before;
 2. at 90 % of that rate (--busy-share), then at half of it, for --seconds each: ordinary load
-   (bench/support/probe_load.py) with a probe every 100 ms, an event whose user id nothing else
-   has; a poller on `bytes` notes when each probe's row appears (p50, p99, max). The processor runs
+   (bench/support/probe_load.py) with a probe every 100 ms after --warm-up seconds (5) of the load
+   alone (the first seconds of a load that starts at once are a transient, not the steady state the
+   targets are about: 0 measures them too), an event whose user id nothing else has; a poller on
+   `bytes` notes when each probe's row appears (p50, p99, max). The processor runs
    with its defaults. At half rate it keeps running until every probe is also in a readable Parquet
    file of the lake (LAKE_FLUSH_SECONDS at its default unless --lake-flush-seconds). Each run is
    checked: `bytes` equals the exact sums of what was sent, and after SIGTERM the lake holds every
@@ -75,7 +77,8 @@ class OursRun:
 
     def _probe(self, args: argparse.Namespace, limits: Limits) -> tuple[Sent, dict[str, float]]:
         self.warmup = live.warm_up(self.job, self.target)
-        producer, path = live.probe_load(self.target, self.rate, args.seconds, args.probe_every, limits)
+        producer, path = live.probe_load(self.target, self.rate, args.seconds, args.probe_every, limits,
+                                         warm_up=args.warm_up)
         watch = BytesWatch(self.target.url, [probe_id(k) for k in range(probe_count(args.seconds, args.probe_every))])
         lake_polled = [0.0]
 
@@ -87,7 +90,7 @@ class OursRun:
 
         try:
             live.watch_until(poll, lambda: producer.proc.poll() == 0 and not watch.pending, [self.job, producer],
-                             "every probe counted in bytes", time.monotonic() + args.seconds + limits.idle, 0.02)
+                             "every probe counted in bytes", time.monotonic() + args.warm_up + args.seconds + limits.idle, 0.02)
         finally:
             watch.close()
             producer.kill()
@@ -124,9 +127,10 @@ def spark_run(brokers: str, server: str, rate: float, args: argparse.Namespace, 
     job = live.start_spark(env, target, limits, args.spark_max_offsets, args.spark_memory)
     try:
         live.warm_up_spark(job, target)
-        producer, path = live.probe_load(target, rate, args.seconds, args.probe_every, limits, keep_going=True)
+        producer, path = live.probe_load(target, rate, args.seconds, args.probe_every, limits, keep_going=True,
+                                         warm_up=args.warm_up)
         watch = BytesWatch(target.url, [probe_id(k) for k in range(probe_count(args.seconds, args.probe_every))])
-        until = time.monotonic() + args.seconds + args.spark_wait
+        until = time.monotonic() + args.warm_up + args.seconds + args.spark_wait
         try:
             live.watch_until(watch.poll, lambda: not watch.pending or time.monotonic() > until, [job, producer],
                              "every probe in Spark's bytes", until + 60, 0.02)
@@ -177,6 +181,9 @@ def main() -> None:
     p.add_argument("--maximum-alone", action="store_true",
                    help="the maximum without the load producer beside it (the rates were shares of it before)")
     p.add_argument("--probe-every", type=float, default=0.1)
+    p.add_argument("--warm-up", type=int, default=5,
+                   help="seconds of load at each rate before the first probe (0: probes from the load's first event, "
+                        "which also measures how the processor absorbs a load that starts at once)")
     p.add_argument("--lake-flush-seconds", type=float, default=None, help="default: the processor's default")
     p.add_argument("--lake-wait", type=float, default=900.0, help="seconds to wait for every probe in the lake")
     p.add_argument("--no-spark", action="store_true")

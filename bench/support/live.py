@@ -114,11 +114,12 @@ def maximum_rate(target: Target, events: int, limits: Limits, env: dict[str, str
 
 
 def probe_load(target: Target, rate: float, seconds: float, every: float, limits: Limits,
-               keep_going: bool = False) -> tuple[Watched, Path]:
+               keep_going: bool = False, warm_up: int = 0) -> tuple[Watched, Path]:
+    """``probe_load.py``: ``warm_up`` seconds of load, then ``seconds`` of load with a probe every ``every``."""
     probes = target.folder / "probes.json"
     cmd = [sys.executable, str(ROOT / "bench" / "support" / "probe_load.py"), "--brokers", target.brokers,
            "--topic", target.topic, "--rate", f"{rate:.0f}", "--seconds", str(seconds), "--probes", str(probes),
-           "--probe-every", str(every)] + (["--keep-going"] if keep_going else [])
+           "--probe-every", str(every), "--warm-up", str(warm_up)] + (["--keep-going"] if keep_going else [])
     return Watched(cmd, "probe load producer", limits), probes
 
 

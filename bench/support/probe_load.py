@@ -1,12 +1,13 @@
 """Ordinary load at a steady rate with stamped probe events among it: the producer of bench/freshness.py.
 
     python bench/support/probe_load.py --brokers B --topic T --rate R --seconds S --probes FILE
-                                        [--probe-every 0.1] [--seed 0] [--keep-going]
+                                        [--probe-every 0.1] [--warm-up 0] [--seed 0] [--keep-going]
 
-Runs as a process of its own (the benchmark's poller must not share its interpreter). For S
+Runs as a process of its own (the benchmark's poller must not share its interpreter). For W + S
 seconds it sends R events a second of the load simulator's kind (10,000 users, 500 antennas, 10
-apps; event time is the wall clock: the load shape starts now and spans S seconds), and every
-``--probe-every`` seconds one probe: an event whose user id (``probe-000042``) occurs nowhere
+apps; event time is the wall clock: the load shape starts now and spans W + S seconds), and from
+W (``--warm-up``: the consumer settles into the load first, a steady state is measured) every
+``--probe-every`` seconds for S seconds one probe: an event whose user id (``probe-000042``) occurs nowhere
 else, stamped now, to partition k mod the topic's partitions. The wall-clock time just before each
 probe is handed to the producer is written to FILE (JSON) once the S seconds are sent and
 acknowledged. With ``--keep-going`` ordinary load (no probes) then goes on at the same rate until
@@ -99,17 +100,17 @@ def run(args: argparse.Namespace) -> None:
     producer = Producer({"bootstrap.servers": args.brokers, "acks": "all", "enable.idempotence": True,
                          "linger.ms": 5, "compression.type": "lz4", "queue.buffering.max.messages": 1_000_000})
     partitions = len(producer.list_topics(args.topic, timeout=10).topics[args.topic].partitions)
-    seconds = args.seconds
+    seconds = args.seconds + args.warm_up  # the load's span: the warm-up, then the probes' seconds
     count, t0 = round(args.rate * seconds), int(time.time())
     print(f"start {t0} {count}", flush=True)
     probes: list[Probe] = []
     sent, shown, segment = 0, 0.0, 0
     messages = load(count, t0, seconds, args.seed)
     started = segment_started = time.monotonic()
-    wanted = probe_count(seconds, args.probe_every)
+    wanted = probe_count(args.seconds, args.probe_every)
     while True:
         now = time.monotonic() - started
-        while len(probes) < wanted and len(probes) * args.probe_every <= now:
+        while len(probes) < wanted and args.warm_up + len(probes) * args.probe_every <= now:
             probe = Probe(probe_id(len(probes)), int(time.time()), time.time())
             producer.produce(args.topic, probe.message, partition=len(probes) % partitions)
             probes.append(probe)
@@ -154,6 +155,7 @@ def main() -> None:
     p.add_argument("--seconds", type=int, required=True)
     p.add_argument("--probes", type=Path, required=True, help="JSON file the probes' send times go to")
     p.add_argument("--probe-every", type=float, default=0.1)
+    p.add_argument("--warm-up", type=int, default=0, help="seconds of load before the first probe")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--keep-going", action="store_true", help="ordinary load after the probes, until SIGTERM")
     args = p.parse_args()
