@@ -98,11 +98,13 @@ def test_a_batch_job_killed_mid_hour_then_run_again_writes_the_exact_hour(provis
     figures = Figures("batch: SIGKILLed mid-hour 4 times (once inside its transaction), then re-run", runs=1)
     rng = random.Random(112)
     while figures.disruptions < 3:
-        assert figures.runs <= 12, f"only {figures.disruptions} of {figures.runs - 1} runs were still running " \
+        assert figures.runs <= 30, f"only {figures.disruptions} of {figures.runs - 1} runs were still running " \
                                    f"when killed (a whole run holds the hour {window:.3f} s)"
         job = batch(provisioned, tmp_path)
         if wait_for_lock(job, provisioned):  # it holds the hour: it is listing or reading
-            time.sleep(rng.uniform(0.0, 0.7) * window)  # somewhere between the file listing and the COMMIT
+            # somewhere between the file listing and the COMMIT: within the first half of a whole run's hold,
+            # since runs vary (a quick run on a busy machine took 11 runs for 3 kills at 0.7 of it, and 13 failed)
+            time.sleep(rng.uniform(0.0, 0.5) * window)
             job.kill()
         figures.disruptions += job.wait() == -signal.SIGKILL  # not when it had already exited
         figures.runs += 1
