@@ -25,9 +25,9 @@ class ProcessorSettings(KafkaSettings, DatabaseSettings, LakeStorageSettings):
     partitions: int = Field(4, ge=1, description="Partitions for the topics if they must be created.")
     commit_interval: float = Field(2.0, gt=0, description="Seconds between checkpoints (totals committed).")
     commit_min_interval: float = Field(
-        2.0, ge=0, description="While caught up, checkpoint as soon as this many seconds passed since the last one "
-        "(fresher `bytes`, more and smaller PostgreSQL transactions); >= COMMIT_INTERVAL: off (the default); 0.2 for "
-        "fresher totals, measured to cost throughput on a backlog (BENCHMARKS.md).")
+        0.2, ge=0, description="While caught up, checkpoint as soon as this many seconds passed since the last one "
+        "(fresher `bytes`, more and smaller PostgreSQL transactions); >= COMMIT_INTERVAL turns it off "
+        "(checkpoints every COMMIT_INTERVAL only). Never fires under a backlog (BENCHMARKS.md).")
     commit_every: int = Field(100_000, ge=0, description="Also checkpoint after this many messages (0: off).")
     commit_bytes: int = Field(64 << 20, ge=0, description="Also checkpoint once the messages read since the last "
                               "checkpoint pass this many bytes (0: off); bounds memory with large messages.")
