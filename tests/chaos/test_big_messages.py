@@ -4,16 +4,14 @@ events carrying a large unknown field, read by a processor with the settings a u
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from common.kafka import end_offsets, max_message_bytes
-from common.retry import within
 
-from ..processor.harness import PARTITIONS, Pipeline, ProcessorRun, make_events, produce, wait_caught_up
+from ..processor.harness import PARTITIONS, Pipeline, ProcessorRun, make_events, produce, scrape_until, wait_caught_up
 from .oracle import FIGURES, Figures, check_dead_letters, check_speed_layer
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
@@ -59,15 +57,7 @@ def test_a_backlog_of_one_megabyte_messages_is_exact_within_a_bounded_memory(
     run = ProcessorRun(p.env, p.log).start()
     assert run.proc is not None
     wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic), timeout=300)
-    # The counters move just after the commit that the offsets show: on a busy machine, read them again.
-    metrics = ""
-
-    def dead_letters_counted() -> bool:
-        nonlocal metrics
-        metrics = urllib.request.urlopen(f"http://127.0.0.1:{run.metrics_port}/metrics").read().decode()
-        return DEAD_LETTERED in metrics
-
-    within(dead_letters_counted, 30, interval=0.3)
+    metrics = scrape_until(run.metrics_port, DEAD_LETTERED)
     peak = peak_rss(run.proc.pid)
     assert run.stop(timeout=120) == 0, f"the processor did not stop cleanly: {p.log}"
     figures.notes.append(f"peak RSS {peak >> 20} MiB")

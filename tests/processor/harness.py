@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -176,3 +177,16 @@ def wait_caught_up(url: str, topic: str, ends: dict[int, int], timeout: float = 
 
     assert within(caught_up, timeout, interval=0.3), f"processor did not catch up: {done} < {ends}"
 
+
+def scrape_until(port: int, *needles: str, timeout: float = 30) -> str:
+    """The processor's /metrics text once it contains every one of ``needles``: counters move just after
+    the commit that PostgreSQL's offsets show (and librdkafka's statistics every 2 s), so read them again."""
+    text = ""
+
+    def scraped() -> bool:
+        nonlocal text
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
+        return all(needle in text for needle in needles)
+
+    within(scraped, timeout, interval=0.3)
+    return text

@@ -4,7 +4,6 @@ dead letter with its category, and every valid event counts once."""
 from __future__ import annotations
 
 import hashlib
-import urllib.request
 from collections import Counter
 from collections.abc import Callable
 
@@ -23,6 +22,7 @@ from .harness import (
     lake_events,
     make_events,
     produce,
+    scrape_until,
     wait_caught_up,
 )
 from .hostile import TOPIC_MAX_BYTES, allow_large_messages, hostile_stream, message
@@ -38,7 +38,8 @@ def test_a_processor_fed_every_hostile_message_dead_letters_each_with_its_catego
     run = ProcessorRun(p.env, p.log).start()
     produce(p.brokers, p.topic, values, PARTITIONS, max_bytes=TOPIC_MAX_BYTES)
     wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic))
-    metrics = urllib.request.urlopen(f"http://127.0.0.1:{run.metrics_port}/metrics").read().decode()
+    metrics = scrape_until(run.metrics_port, *(f'processor_events_dead_lettered_total{{category="{category}"}} {count}.0'
+                                              for category, count in Counter(c for _, c in malformed).items()))
     assert run.proc is not None and run.proc.poll() is None
     assert run.stop() == 0
     assert database_totals(p.url) == expected_totals(valid)

@@ -14,7 +14,6 @@ import pytest
 
 from common.kafka import end_offsets, ensure_topic
 from common.lake_store import LakeStore
-from common.retry import within
 
 from ..helpers import consume_all
 from ..services import create_bucket, delete_bucket, provisioned_database, s3_env, unique
@@ -33,23 +32,11 @@ from .harness import (
     make_events,
     processor_env,
     produce,
+    scrape_until,
     wait_caught_up,
 )
 
 pytestmark = pytest.mark.integration
-
-
-def scrape_until(port: int, needle: str, timeout: float = 15) -> str:
-    """The /metrics text once it contains ``needle`` (librdkafka statistics come every 2 s)."""
-    text = ""
-
-    def scraped() -> bool:
-        nonlocal text
-        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
-        return needle in text
-
-    within(scraped, timeout, interval=0.5)
-    return text
 
 
 @dataclass(frozen=True)

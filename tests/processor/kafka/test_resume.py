@@ -32,6 +32,7 @@ from ..harness import (
     lake_events,
     make_events,
     produce,
+    scrape_until,
     wait_caught_up,
 )
 
@@ -166,7 +167,7 @@ def test_records_deleted_ahead_of_a_running_processor_are_logged_once_counted_an
         run.proc.send_signal(signal.SIGCONT)
     produce(p.brokers, p.topic, [encode(e) for e in third], PARTITIONS)
     wait_caught_up(p.url, p.topic, end_offsets(p.brokers, p.topic))
-    metrics = urllib.request.urlopen(f"http://127.0.0.1:{run.metrics_port}/metrics").read().decode()
+    metrics = scrape_until(run.metrics_port, f'processor_offset_gap_messages_total{{partition="1",topic="{p.topic}"}} 15.0')
     assert run.stop() == 0
     log = p.log.read_text()
     assert log.count(f"{p.topic}[1]: offsets 10 to 24 are no longer in Kafka") == 1, log[-3000:]
