@@ -96,8 +96,8 @@ def run(settings: ProcessorSettings) -> None:
                                retry_max_seconds=settings.retry_max_seconds)
     applier = CheckpointApplier(database=database, staging=staging, dead_letters=dead_letters, metrics=metrics,
                                 schedule=schedule, max_event_bytes=settings.max_event_bytes)
-    backoff, stopping, stopped = Backoff(settings.retry_max_seconds), Stopping(), TimerStop(schedule)
-    timer = threading.Thread(target=publish_idle, args=(schedule, stopped, metrics),
+    backoff, stopping = Backoff(settings.retry_max_seconds), Stopping()
+    timer = threading.Thread(target=publish_idle, args=(schedule, metrics),
                              kwargs={"retry_max_seconds": settings.retry_max_seconds}, name="publish-timer", daemon=True)
     log.info("consuming %s as group %s; lake in %s", settings.kafka_topic, settings.consumer_group, lake.url)
     try:
@@ -106,10 +106,10 @@ def run(settings: ProcessorSettings) -> None:
                 backoff, stopping)
         interrupt_on_signal()  # a second SIGTERM/SIGINT gives up the shutdown publish at once
         metrics.set_ready(False)
-        stopped.set()
+        schedule.stop()
         finish_publishing(schedule, timer, settings.shutdown_publish_seconds)
     finally:
-        stopped.set()
+        schedule.stop()
         dead_letters.close()
         database.close()
         publishing.close()
@@ -117,34 +117,14 @@ def run(settings: ProcessorSettings) -> None:
             server.shutdown()
 
 
-class TimerStop:
-    """The publisher thread's wait, True once ``set``: a wait of the timer's period (``every``) ends early
-    when a commit makes a partition due; a backoff's wait (after an unexpected error) does not."""
-
-    def __init__(self, schedule: PublishSchedule, every: float = 1.0) -> None:
-        self._schedule, self._every, self._stopped = schedule, every, threading.Event()
-
-    def set(self) -> None:
-        self._stopped.set()
-        self._schedule.wake()
-
-    def wait(self, timeout: float) -> bool:
-        if timeout != self._every:
-            return self._stopped.wait(timeout)
-        if not self._stopped.is_set():
-            self._schedule.wait(timeout)
-        return self._stopped.is_set()
-
-
-def publish_idle(schedule: PublishSchedule, stopped: threading.Event | TimerStop, metrics: Metrics, every: float = 1.0,
-                 retry_max_seconds: float = 30.0) -> None:
+def publish_idle(schedule: PublishSchedule, metrics: Metrics, every: float = 1.0, retry_max_seconds: float = 30.0) -> None:
     """The publisher thread: what a commit made due, at once; on a timer, staged events reach the lake
     without new traffic (and after a restart on an idle topic).
 
     It outlives any error: an unexpected one is logged with its traceback (once until a tick works
-    again), makes the processor not ready and is retried with backoff."""
-    backoff, failing, delay = Backoff(retry_max_seconds), False, every
-    while not stopped.wait(delay):
+    again), makes the processor not ready and is retried with backoff. It ends at ``schedule.stop()``."""
+    backoff, failing, delay = Backoff(retry_max_seconds), False, 0.0
+    while not (schedule.pause(delay) if failing else schedule.wait(every)):
         try:
             schedule.tick()
         except Exception:  # a bug must not end idle publishing silently: logged, not ready, retried
@@ -155,7 +135,7 @@ def publish_idle(schedule: PublishSchedule, stopped: threading.Event | TimerStop
             continue
         if failing:
             log.info("the publish timer works again")
-            failing, delay = False, every
+            failing = False
             backoff.reset()
             metrics.set_ready(True, part="publish timer")
 

@@ -4,10 +4,10 @@
 thread, whose ``tick`` publishes what is due: a checkpoint never waits for a publish (a lake file of
 ``LAKE_FLUSH_SECONDS`` of events took the apply worker up to seconds, and every checkpoint queued behind
 it). ``tick`` also runs on a timer, so an idle topic's staged events still reach the lake, also after a
-restart. ``after_commit`` is ``note`` then the publish on the caller's thread. Files per hour and partition stay
-bounded: about ``3600 / flush_seconds`` on-time files, plus one per publish that carried late events
-into an old hour. A lake that cannot be written (read-only, full) or a PostgreSQL outage leaves
-the staged files where they are: one log line, readiness false, retries with backoff, no loss.
+restart. Files per hour and partition stay bounded: about ``3600 / flush_seconds`` on-time files, plus
+one per publish that carried late events into an old hour. A lake that cannot be written (read-only,
+full) or a PostgreSQL outage leaves the staged files where they are: one log line, readiness false,
+retries with backoff, no loss.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ class PublishSchedule:
         self._lock = threading.Lock()  # one publishing round at a time: the publisher thread, the shutdown
         self._book = threading.Lock()  # ``_staged`` and ``_wanted``: held for a count, never across a publish
         self._wanted: set[TopicPartition] = set()  # made due by a commit: the next ``tick`` publishes them
-        self._wake = threading.Event()  # set when ``_wanted`` gains a partition
+        self._wake = threading.Event()  # set when ``_wanted`` gains a partition, or by ``stop``
+        self._stopped = threading.Event()
 
     def note(self, rows: dict[TopicPartition, int]) -> None:
         """Account for newly committed rows; partitions due (or new to us) are left to the next ``tick``,
@@ -61,17 +62,21 @@ class PublishSchedule:
             if self._wanted:
                 self._wake.set()
 
-    def after_commit(self, rows: dict[TopicPartition, int]) -> None:
-        """``note``, then publish the partitions that are due on this thread."""
-        self.note(rows)
-        with self._lock:
-            self._round(self._take_wanted())
+    def wait(self, timeout: float) -> bool:
+        """The publisher thread's period: until a commit has made a partition due (``note``), ``stop``, or
+        ``timeout`` seconds. True once stopped."""
+        if not self._stopped.is_set():
+            self._wake.wait(timeout)
+        return self._stopped.is_set()
 
-    def wait(self, timeout: float) -> None:
-        """Until a commit has made a partition due (``note``), or ``wake``, or ``timeout`` seconds."""
-        self._wake.wait(timeout)
+    def pause(self, timeout: float) -> bool:
+        """The publisher thread's backoff after an unexpected error: ``timeout`` seconds, which only
+        ``stop`` cuts short (a commit does not). True once stopped."""
+        return self._stopped.wait(timeout)
 
-    def wake(self) -> None:
+    def stop(self) -> None:
+        """End the publisher thread's waits, now and from now on (the shutdown publish is ``publish_all``)."""
+        self._stopped.set()
         self._wake.set()
 
     def _take_wanted(self) -> set[TopicPartition]:

@@ -4,7 +4,7 @@ starts again once the application has run healthily."""
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -21,16 +21,23 @@ from processor.settings import ProcessorSettings
 T0 = TopicPartition("devices", 0)
 
 
-class Ticks(threading.Event):
-    """A stop event that lets ``ticks`` waits pass at once, recording each wait's delay and whether
-    the processor was ready then; then it stops."""
+class Ticks(PublishSchedule):
+    """A schedule whose publisher waits pass at once, recording each wait's delay, whether it was the
+    period (woken by commits) or a backoff's pause, and whether the processor was ready then; it stops
+    after ``ticks`` waits."""
 
-    def __init__(self, ticks: int, metrics: Metrics) -> None:
-        super().__init__()
-        self.ticks, self.metrics, self.waits = ticks, metrics, list[tuple[float, bool]]()
+    def __init__(self, ticks: int, metrics: Metrics, staged: Callable[[], list[TopicPartition]]) -> None:
+        super().__init__(publish=lambda tp: [], metrics=metrics, flush_rows=10, flush_seconds=60, staged=staged)
+        self.ticks, self.metrics, self.waits = ticks, metrics, list[tuple[str, float, bool]]()
 
-    def wait(self, timeout: float | None = None) -> bool:
-        self.waits.append((float(timeout or 0), self.metrics.is_ready))
+    def wait(self, timeout: float) -> bool:
+        return self._record("period", timeout)
+
+    def pause(self, timeout: float) -> bool:
+        return self._record("pause", timeout)
+
+    def _record(self, kind: str, timeout: float) -> bool:
+        self.waits.append((kind, timeout, self.metrics.is_ready))
         return len(self.waits) > self.ticks
 
 
@@ -46,13 +53,13 @@ def test_the_publish_timer_outlives_an_unexpected_error_logs_it_once_and_ticks_o
 
     metrics = Metrics()
     metrics.set_ready(True)
-    schedule = PublishSchedule(publish=lambda tp: [], metrics=metrics, flush_rows=10, flush_seconds=60, staged=staged)
-    ticks = Ticks(7, metrics)
+    ticks = Ticks(7, metrics, staged)
     with caplog.at_level(logging.INFO):
-        publish_idle(schedule, ticks, metrics, every=1.0, retry_max_seconds=4)
-    # four failing ticks, each followed by a longer wait, not ready; then it works again
-    assert ticks.waits == [(1.0, True), (0.5, False), (1.0, False), (2.0, False), (4.0, False), (1.0, True),
-                           (1.0, True), (1.0, True)]
+        publish_idle(ticks, metrics, every=1.0, retry_max_seconds=4)
+    # four failing ticks, each followed by a longer pause that commits do not cut short, not ready; then
+    # it works again and waits its period, which commits do cut short
+    assert ticks.waits == [("period", 1.0, True), ("pause", 0.5, False), ("pause", 1.0, False), ("pause", 2.0, False),
+                           ("pause", 4.0, False), ("period", 1.0, True), ("period", 1.0, True), ("period", 1.0, True)]
     assert len(listings) == 7
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and errors[0].exc_info is not None and "publish timer" in errors[0].getMessage()

@@ -32,25 +32,32 @@ def schedule(published: list[TopicPartition], clock: Clock, rows: int = 100, sec
     return PublishSchedule(publish=publish, metrics=Metrics(), flush_rows=rows, flush_seconds=seconds, clock=clock)
 
 
+def commit(s: PublishSchedule, rows: dict[TopicPartition, int]) -> None:
+    """A checkpoint's commit as the service runs it: the apply worker notes the rows, then the
+    publisher thread ticks."""
+    s.note(rows)
+    s.tick()
+
+
 def test_a_partition_seen_for_the_first_time_is_published_at_once() -> None:
     published: list[TopicPartition] = []
     s = schedule(published, Clock())
-    s.after_commit({T0: 5, T1: 0})
+    commit(s, {T0: 5, T1: 0})
     assert published == [T0, T1]
-    s.after_commit({T0: 5})
+    commit(s, {T0: 5})
     assert published == [T0, T1]
 
 
 def test_a_partition_is_published_once_it_has_staged_enough_rows() -> None:
     published: list[TopicPartition] = []
     s = schedule(published, Clock(), rows=100)
-    s.after_commit({T0: 0})
-    s.after_commit({T0: 60})
-    s.after_commit({T0: 39})
+    commit(s, {T0: 0})
+    commit(s, {T0: 60})
+    commit(s, {T0: 39})
     assert published == [T0]
-    s.after_commit({T0: 1})
+    commit(s, {T0: 1})
     assert published == [T0, T0]
-    s.after_commit({T0: 99})  # the count starts again after a publish
+    commit(s, {T0: 99})  # the count starts again after a publish
     assert published == [T0, T0]
 
 
@@ -58,12 +65,12 @@ def test_a_partition_is_published_once_its_oldest_staged_rows_are_old_enough() -
     published: list[TopicPartition] = []
     clock = Clock()
     s = schedule(published, clock, seconds=60)
-    s.after_commit({T0: 0})
+    commit(s, {T0: 0})
     clock.now += 59
-    s.after_commit({T0: 1})
+    commit(s, {T0: 1})
     assert published == [T0]
     clock.now += 1
-    s.after_commit({T0: 1})
+    commit(s, {T0: 1})
     assert published == [T0, T0]
 
 
@@ -108,7 +115,7 @@ def test_a_commit_never_waits_for_a_publish_in_progress_and_its_rows_count_towar
 def test_shutdown_publishes_every_partition_this_process_has_seen() -> None:
     published: list[TopicPartition] = []
     s = schedule(published, Clock())
-    s.after_commit({T0: 1, T1: 1})
+    commit(s, {T0: 1, T1: 1})
     published.clear()
     s.publish_all()
     assert sorted(published) == [T0, T1]
@@ -139,8 +146,8 @@ def failing_schedule(lake: Lake, clock: Clock, metrics: Metrics | None = None,
 def test_staged_events_of_a_partition_gone_idle_reach_the_lake_on_the_timer() -> None:
     lake, clock = Lake(), Clock()
     s = failing_schedule(lake, clock)
-    s.after_commit({T0: 0})
-    s.after_commit({T0: 10})  # then no more traffic
+    commit(s, {T0: 0})
+    commit(s, {T0: 10})  # then no more traffic
     clock.now += 59
     s.tick()
     assert lake.published == [T0]
@@ -166,12 +173,12 @@ def test_a_read_only_lake_is_one_log_line_not_ready_and_retried_with_backoff_unt
     lake, clock, metrics = Lake(), Clock(), Metrics()
     metrics.set_ready(True)
     s = failing_schedule(lake, clock, metrics)
-    s.after_commit({T0: 0, T1: 0})
+    commit(s, {T0: 0, T1: 0})
     lake.writable = False
-    s.after_commit({T0: 5, T1: 5})
+    commit(s, {T0: 5, T1: 5})
     clock.now += 60
     with caplog.at_level(logging.INFO, logger="processor.lake.schedule"):
-        s.after_commit({T0: 1})  # due: fails
+        commit(s, {T0: 1})  # due: fails
         for _ in range(20):  # ticks every second for 20 s: retries at 0.5, 1, 2, 4, 8 s intervals only
             clock.now += 1
             s.tick()
@@ -190,7 +197,7 @@ def test_a_read_only_lake_is_one_log_line_not_ready_and_retried_with_backoff_unt
 def test_shutdown_reports_a_lake_that_cannot_be_written() -> None:
     lake = Lake()
     s = failing_schedule(lake, Clock())
-    s.after_commit({T0: 1})
+    commit(s, {T0: 1})
     lake.writable = False
     assert s.publish_all() == {T0: "cannot write /lake/0: Read-only file system"}
 
@@ -199,7 +206,7 @@ def test_an_outage_met_by_one_partition_leaves_the_others_of_its_checkpoint_pend
     lake = Lake()
     s = failing_schedule(lake, Clock())
     lake.writable = False
-    s.after_commit({T0: 1, T1: 1})  # T0's publish fails (a bucket outage); T1 waits for the outage to end
+    commit(s, {T0: 1, T1: 1})  # T0's publish fails (a bucket outage); T1 waits for the outage to end
     assert lake.published == [] and lake.refused == 1
     lake.writable = True
     s.publish_all()  # nothing more arrived: the shutdown still publishes both
@@ -236,7 +243,7 @@ def test_a_partition_that_cannot_be_published_at_shutdown_does_not_keep_the_othe
     lake = Partitions({T1}, clock)
     s = PublishSchedule(publish=lake.publish, metrics=Metrics(), flush_rows=1000, flush_seconds=60, clock=clock)
     lake.failing = {T0, T1, T2}
-    s.after_commit({T0: 1, T1: 1, T2: 1})  # first sight: every publish fails, all three pending
+    commit(s, {T0: 1, T1: 1, T2: 1})  # first sight: every publish fails, all three pending
     lake.failing = {T1}
     left = s.publish_all()
     assert lake.published == [T0, T2]
@@ -248,7 +255,7 @@ def test_the_shutdown_publish_retries_a_failing_partition_with_backoff_until_it_
     lake = Partitions({T1}, clock)
     s = PublishSchedule(publish=lake.publish, metrics=Metrics(), flush_rows=1000, flush_seconds=60,
                         retry_max_seconds=4, clock=clock)
-    s.after_commit({T0: 0, T1: 0})
+    commit(s, {T0: 0, T1: 0})
     lake.attempts.clear()
 
     def sleep(seconds: float) -> None:
@@ -267,7 +274,7 @@ def test_the_shutdown_publish_gives_up_after_its_time_and_reports_each_partition
     lake = Partitions(set(), clock)
     s = PublishSchedule(publish=lake.publish, metrics=Metrics(), flush_rows=1000, flush_seconds=60,
                         retry_max_seconds=4, clock=clock)
-    s.after_commit({T0: 0, T1: 0, T2: 0})
+    commit(s, {T0: 0, T1: 0, T2: 0})
     lake.failing = {T0, T2}
     assert s.publish_all(within=10, sleep=lake.sleep) == {
         T0: "cannot write /lake/0: Too many open files", T2: "cannot write /lake/2: Too many open files"}
@@ -279,7 +286,7 @@ def test_an_interrupt_ends_the_shutdown_publish_at_once_with_what_is_left() -> N
     clock = Clock()
     lake = Partitions(set(), clock, error=DatabaseUnavailable("PostgreSQL failed during a batch: server closed"))
     s = PublishSchedule(publish=lake.publish, metrics=Metrics(), flush_rows=1000, flush_seconds=60, clock=clock)
-    s.after_commit({T0: 0, T1: 0, T2: 0})
+    commit(s, {T0: 0, T1: 0, T2: 0})
     lake.failing, lake.interrupted_at = {T0}, T1
     assert s.publish_all(within=600, sleep=lake.sleep) == {
         T0: "PostgreSQL failed during a batch: server closed", T1: NOT_TRIED, T2: NOT_TRIED}
@@ -291,7 +298,7 @@ def test_an_unexpected_error_in_one_partitions_publish_is_logged_and_the_others_
     clock = Clock()
     lake = Partitions(set(), clock, error=ValueError("a bug"))
     s = PublishSchedule(publish=lake.publish, metrics=Metrics(), flush_rows=1000, flush_seconds=60, clock=clock)
-    s.after_commit({T0: 0, T1: 0})
+    commit(s, {T0: 0, T1: 0})
     lake.failing = {T0}
     with caplog.at_level(logging.ERROR, logger="processor.lake.schedule"):
         assert s.publish_all() == {T0: "ValueError: a bug"}
@@ -321,3 +328,18 @@ def test_an_unexpected_error_in_a_timed_publish_is_retried_with_backoff_and_the_
     clock.now += 8
     s.tick()
     assert lake.published[-1] == T0 and metrics.is_ready
+
+
+def test_a_commit_cuts_the_publishers_period_short_but_not_its_backoff_pause_and_stop_ends_both() -> None:
+    s = schedule([], Clock())
+    waited = time.monotonic()
+    s.note({T0: 1})  # new to us: due
+    assert s.wait(10) is False and time.monotonic() - waited < 5  # woken by the commit, not stopped
+    s.tick()
+    paused = time.monotonic()
+    s.note({T1: 1})
+    assert s.pause(0.3) is False and time.monotonic() - paused >= 0.3  # a backoff is not cut short
+    threading.Timer(0.2, s.stop).start()
+    stopped = time.monotonic()
+    assert s.pause(10) is True and time.monotonic() - stopped < 5
+    assert s.wait(10) is True and time.monotonic() - stopped < 5  # and stays stopped
