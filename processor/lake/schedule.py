@@ -4,8 +4,7 @@
 thread, whose ``tick`` publishes what is due: a checkpoint never waits for a publish (a lake file of
 ``LAKE_FLUSH_SECONDS`` of events took the apply worker up to seconds, and every checkpoint queued behind
 it). ``tick`` also runs on a timer, so an idle topic's staged events still reach the lake, also after a
-restart. ``after_commit`` is ``note`` then the publish on the caller's thread (the tests' synchronous form;
-the service calls ``note`` and ``tick``). Files per hour and partition stay
+restart. ``after_commit`` is ``note`` then the publish on the caller's thread. Files per hour and partition stay
 bounded: about ``3600 / flush_seconds`` on-time files, plus one per publish that carried late events
 into an old hour. A lake that cannot be written (read-only, full) or a PostgreSQL outage leaves
 the staged files where they are: one log line, readiness false, retries with backoff, no loss.
