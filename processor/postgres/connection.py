@@ -58,6 +58,7 @@ class ReconnectingConnection:
     def transaction(self, work: Callable[..., T], *args: Any) -> T:
         """``work(conn, *args)`` committed as one transaction, or ``DatabaseUnavailable`` (an outage).
 
+        COMMIT happens as the ``with`` block below ends (psycopg's ``conn.transaction()``, entered in ``_begin``).
         A data error that reaches here (``admission`` isolates them first) is ``DataRejected``, not an outage.
         """
         for attempt in range(RETRIES_ON_CONFLICT):

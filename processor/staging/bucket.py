@@ -5,7 +5,7 @@ batch as a row of its own transaction (``rows.py``), so there is nothing uncommi
 to discard. A publish follows ``publisher.py`` (the same design as a lake in a folder), piece by
 piece: record the range, then write each UTC hour's Parquet file to the lake at its final key
 ``year=../hour=H/part-<topic>-<partition>-<first>-<last>.parquet`` as one PUT (or one completed
-multipart upload), then delete the range's rows and the record.
+multipart upload: ``commit``, through ``LakeStore.put``), then delete the range's rows and the record.
 
 A crash after the record leaves it: the next owner PUTs the same objects again, the same keys with
 the same content (the same rows, in the same order), and finishes. Readers see each object whole or

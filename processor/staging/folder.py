@@ -3,7 +3,9 @@
 The checkpoint's ``FolderWriter`` writes each batch as a durable file (``files.py``), then records its
 range in the checkpoint's transaction; ``FolderStaging`` owns a partition for a transaction (its offset
 row locked, files PostgreSQL never committed gone) and publishes through ``publisher.Publisher``,
-renaming each finished hour file into the lake folder. One host owns the folder.
+renaming each finished hour file into the lake folder. One host owns the folder. To the publisher
+``FolderStaging`` is both sides (``contract.Batches``: ``lock``, ``tidy``, ``read``, ``forget``; and
+``contract.LakeSink``: ``commit``, a rename by ``lake.durable.commit_temp``, not ``LakeStore.put``).
 """
 
 from __future__ import annotations
