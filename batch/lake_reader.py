@@ -44,21 +44,6 @@ class HourFiles:
     fingerprint: str
 
 
-def reading_pool() -> pa.MemoryPool:
-    """The Arrow memory pool the hours are read with: jemalloc where pyarrow has it, else the system's.
-
-    pyarrow's default on Linux is mimalloc, which hands freed memory back to the kernel soon after
-    each batch and gets it again, as huge pages the kernel zeroes on every touch: measured on the
-    2-core machine of BENCHMARKS.md, over half of the reading's CPU time went to the kernel (8 hours
-    of 2M events: 1.26-1.29 s of system time against 0.20 s with jemalloc, wall 2.0-2.6 s against 0.8 s).
-    jemalloc keeps freed memory for the next batch.
-    """
-    try:
-        return pa.jemalloc_memory_pool()
-    except NotImplementedError:  # a pyarrow built without it
-        return pa.system_memory_pool()
-
-
 def fingerprint(files: Iterable[LakeObject]) -> str:
     """Digest of the files' names, sizes and modification times, as listed ('' for no files)."""
     digest, empty = hashlib.sha256(), True

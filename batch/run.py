@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import datetime
 
-import pyarrow as pa
-
 from common import schema
 from common.db import connect, server_label, warn_if_superuser
 from common.errors import DataRejected, LakeError
@@ -21,7 +19,6 @@ from common.errors import DataRejected, LakeError
 from . import ledger
 from .catchup import pending_hours
 from .hours import floor_hour, label
-from .lake_reader import reading_pool
 from .log_lines import hour_line, progress, summary_line
 from .read_ahead import ReadAhead
 from .results import HourResult, RunSummary
@@ -40,7 +37,6 @@ def run(settings: BatchSettings, hours: Sequence[datetime]) -> RunSummary:
     results: list[HourResult] = []
     failed: dict[datetime, str] = {}
     started = time.monotonic()
-    pa.set_memory_pool(reading_pool())
     lake = settings.lake()
     lake.check()
     where = server_label(settings.database_url)
