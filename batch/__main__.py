@@ -11,10 +11,16 @@ and catches up shortly after each hour closes (BATCH_GRACE_SECONDS), instead of 
 
 from __future__ import annotations
 
+import os
+
 from common.startup import quiet_start
 
 if __name__ == "__main__":  # python -m batch (a test importing this module keeps its collector)
     quiet_start()  # no garbage collection during the heavy imports below (common/startup.py)
+    # Arrow's jemalloc, not pyarrow's default mimalloc, before pyarrow is loaded (so its C++ default too):
+    # mimalloc handed each batch's freed memory back to the kernel and took it again as huge pages
+    # the kernel zeroes on every touch (BENCHMARKS.md, "a day in one run": over half the reading's CPU).
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
 
 import argparse
 from collections.abc import Sequence
