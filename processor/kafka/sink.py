@@ -1,7 +1,7 @@
 """The Quix sink: buffers raw values per partition and applies each checkpoint on a worker thread.
 
-Per message it only appends the value and offset to two lists (``records.PartitionBatch`` refuses an
-offset at or below the last one) and counts the value's bytes. At Quix's checkpoint (time, count, or
+Per message it only appends the value and offset to two lists (refusing, as ``records.PartitionBatch``
+does, an offset at or below the last one) and counts the value's bytes. At Quix's checkpoint (time, count, or
 ``COMMIT_BYTES`` of buffered values: ``full``), ``flush`` waits for the previous checkpoint's batch
 (applied on the worker while Quix kept consuming), then hands over the new one: JSON parsing, Parquet
 and PostgreSQL work (which mostly release the GIL) overlap with Quix's per-message loop. Kafka's
@@ -10,6 +10,8 @@ PostgreSQL's offsets are the truth: every assignment starts there (``application
 After a failed batch the sink refuses everything until the application is rebuilt (``ReplayRequired``),
 so nothing is ever applied past a gap; the application looks at ``failed`` after every poll, so a failure
 is acted on at once even when no message follows it (Quix flushes a sink only at a non-empty checkpoint).
+``failed`` and ``applying`` are plain attributes the worker sets as a batch ends: what the main loop reads
+per message or per poll never takes a lock.
 Partitions revoked or lost are dropped from the buffers (``drop``): what was read of them is read again by their next owner.
 """
 
