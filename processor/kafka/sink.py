@@ -1,7 +1,7 @@
 """The Quix sink: buffers raw values per partition and applies each checkpoint on a worker thread.
 
-Per message it only appends the value and offset to two lists (``records.PartitionBatch`` refuses an
-offset at or below the last one) and counts the value's bytes. At Quix's checkpoint (time, count, or
+Per message it only appends the value and offset to two lists (refusing, as ``records.PartitionBatch``
+does, an offset at or below the last one) and counts the value's bytes. At Quix's checkpoint (time, count, or
 ``COMMIT_BYTES`` of buffered values: ``full``), ``flush`` waits for the previous checkpoint's batch
 (applied on the worker while Quix kept consuming), then hands over the new one: JSON parsing, Parquet
 and PostgreSQL work (which mostly release the GIL) overlap with Quix's per-message loop. Kafka's
@@ -10,6 +10,8 @@ PostgreSQL's offsets are the truth: every assignment starts there (``application
 After a failed batch the sink refuses everything until the application is rebuilt (``ReplayRequired``),
 so nothing is ever applied past a gap; the application looks at ``failed`` after every poll, so a failure
 is acted on at once even when no message follows it (Quix flushes a sink only at a non-empty checkpoint).
+``failed`` and ``applying`` are plain attributes the worker sets as a batch ends: what the main loop reads
+per message or per poll never takes a lock.
 Partitions revoked or lost are dropped from the buffers (``drop``): what was read of them is read again by their next owner.
 """
 
@@ -27,7 +29,7 @@ from quixstreams.sinks import BaseSink
 from common.errors import ReplayRequired, Unavailable
 
 from ..metrics import Metrics
-from ..records import Checkpoint, PartitionBatch, TopicPartition
+from ..records import Checkpoint, OffsetsOutOfOrder, PartitionBatch, TopicPartition
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,11 @@ class SpeedLayerSink(BaseSink):
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="apply")
         self._pending: Future[None] | None = None
         self._failure: Exception | None = None
+        # A batch handed to the worker has failed: ``settle`` raises at once, even on a quiet topic where no
+        # further checkpoint would come to notice it. A plain attribute, set by the worker as the batch ends:
+        # the application reads it after every poll (a ``Future``'s state is two lock round trips).
+        self.failed = False
+        self.applying = False  # the last checkpoint's batch is being applied (a flush now would wait for it)
         self._flushing = threading.Lock()  # Quix may flush from a thread of its own on a revoke
 
     @classmethod
@@ -58,10 +65,15 @@ class SpeedLayerSink(BaseSink):
 
     def add(self, value: Any, key: Any, timestamp: int, headers: Any, topic: str,
             partition: int, offset: int) -> None:
+        # Once per message, so ``PartitionBatch.append`` is inlined here (the same refusal of a rewind).
         buffer = self._buffers.get((topic, partition))  # type: ignore[call-overload]  # equal to its TopicPartition
         if buffer is None:
             buffer = self._buffers[TopicPartition(topic, partition)] = PartitionBatch()
-        buffer.append(value, offset)
+        offsets = buffer.offsets
+        if offsets and offset <= offsets[-1]:
+            raise OffsetsOutOfOrder(f"offset {offset} came after {offsets[-1]} in one checkpoint")
+        offsets.append(offset)
+        buffer.values.append(value)
         if value is not None:
             self._bytes += len(value)
             if self._bytes >= self._max_bytes:
@@ -71,11 +83,6 @@ class SpeedLayerSink(BaseSink):
     def buffered(self) -> bool:
         """Messages were read since the last checkpoint (``cadence.Cadence`` may close it early)."""
         return bool(self._buffers)
-
-    @property
-    def applying(self) -> bool:
-        """The last checkpoint's batch is still being applied on the worker (a flush now would wait for it)."""
-        return self._pending is not None and not self._pending.done()
 
     def drop(self, partitions: Iterable[TopicPartition]) -> None:
         """Forget what was read of ``partitions`` (revoked or lost): their next owner reads it again."""
@@ -94,15 +101,16 @@ class SpeedLayerSink(BaseSink):
             self._bytes, self.full = 0, False
             self.settle()
             if batches:
+                self.applying = True
                 self._pending = self._worker.submit(self._apply, batches)
+                self._pending.add_done_callback(self._done)
 
-    @property
-    def failed(self) -> bool:
-        """The batch handed to the worker has failed: ``settle`` raises at once, even on a quiet topic
-        where no further checkpoint would come to notice it."""
-        pending = self._pending
-        return self._failure is not None or (pending is not None and pending.done()
-                                             and pending.exception() is not None)
+    def _done(self, applied: Future[None]) -> None:
+        """On the worker, as a batch ends (or at once if it already has)."""
+        if applied.exception() is not None:
+            self.failed = True
+        if applied is self._pending:  # not a batch ``settle`` already waited for, a newer one in flight
+            self.applying = False
 
     def settle(self) -> None:
         """Wait for the batch in flight; raise ``ReplayRequired`` if it (or an earlier one) failed."""
@@ -115,6 +123,8 @@ class SpeedLayerSink(BaseSink):
                 self._failure = e
                 self.metrics.set_ready(False)
                 self.metrics.retries.inc()
+            finally:
+                self.applying = False  # done, whatever the worker's callback (``_done``) has done yet
         if self._failure is not None:
             raise ReplayRequired(f"{self._failure}; resuming from PostgreSQL's offsets") from self._failure
 

@@ -99,6 +99,36 @@ def test_a_failed_batch_shows_as_failed_without_another_checkpoint_and_a_good_on
         sink.settle()
 
 
+def test_applying_holds_while_a_batch_is_on_the_worker_and_ends_with_it() -> None:
+    applier = Applier()
+    applier.release.clear()
+    sink = SpeedLayerSink(applier, Metrics())
+    assert not sink.applying
+    add(sink, T0, 0)
+    sink.flush()
+    assert sink.applying
+    applier.release.set()
+    sink._worker.submit(lambda: None).result()  # the worker has finished the batch
+    assert not sink.applying
+
+
+def test_a_batch_settled_before_its_end_was_reported_never_clears_applying_for_the_next_one() -> None:
+    applier = Applier()
+    sink = SpeedLayerSink(applier, Metrics())
+    add(sink, T0, 0)
+    sink.flush()
+    first = sink._pending
+    assert first is not None
+    applier.release.clear()
+    add(sink, T0, 1)
+    sink.flush()  # settles the first batch; the second is held on the worker
+    sink._done(first)  # the first batch's end, reported late
+    assert sink.applying
+    applier.release.set()
+    sink.settle()
+    assert not sink.applying
+
+
 def test_an_unexpected_error_is_not_mistaken_for_an_outage() -> None:
     applier = Applier()
     applier.error = RuntimeError("bug")
