@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ..services import provisioned_database, s3_env, unique
-from .harness import PARTITIONS, Pipeline, lake_store, processor_env
+from .harness import PARTITIONS, Pipeline, kill_leftovers, lake_store, processor_env
 
 
 @pytest.fixture
@@ -30,4 +30,7 @@ def new_pipeline(kafka_brokers: str, postgres_url: str, new_topic: Callable[...,
                         env=env, lake=lake_store(env))
 
     with databases:
-        yield make
+        try:
+            yield make
+        finally:
+            kill_leftovers()  # before the databases are dropped

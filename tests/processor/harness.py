@@ -112,6 +112,19 @@ def expected_lake(events: list[dict[str, object]]) -> list[tuple[object, ...]]:
     return sorted(rows)
 
 
+_STARTED: list[ProcessorRun] = []  # every run started by the current test, for ``kill_leftovers``
+
+
+def kill_leftovers() -> int:
+    """SIGKILL every processor a test started and left running (a failed assertion skips its stop):
+    none outlives its test, holds its database or consumes in the next test's group. How many."""
+    left = [run for run in _STARTED if run.proc is not None and run.proc.poll() is None]
+    for run in left:
+        run.kill()
+    _STARTED.clear()
+    return len(left)
+
+
 @dataclass
 class ProcessorRun:
     """One ``python -m processor`` subprocess with its settings."""
@@ -125,6 +138,7 @@ class ProcessorRun:
         env = {**os.environ, **self.env, "METRICS_PORT": str(self.metrics_port)}
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", "processor"], env=env, stdout=out, stderr=out)
+        _STARTED.append(self)
         return self
 
     def wait_started(self, times: int, timeout: float = 60) -> None:

@@ -76,8 +76,8 @@ def test_two_hosts_sharing_a_bucket_keep_it_exact_when_one_of_them_dies_for_good
              for host in ("host-a", "host-b")]
     doomed, survivor = hosts
     doomed.start().wait_started(1)
+    survivor.start().wait_started(1)  # both consume before the stream starts: a slow start cannot outlast it
     producer = produce_in_background(p, [encode(e) for e in events], rate=2000)
-    survivor.start().wait_started(1)
     time.sleep(3.0)
     assert producer.is_alive(), "the host must die mid-stream"
     doomed.kill()  # for good, and its disk with it: nothing on it may be needed
