@@ -10,7 +10,8 @@ In one invocation, on one broker and one PostgreSQL started here (or KAFKA_BROKE
    needs about a core at these rates, and the processor shares the machine with it in every later
    run; a maximum measured without it is a rate the processor cannot be asked to keep up with
    (on 2 cores, 2026-12-03: 32k events/s alone, the 90 % run fell behind by 12 s at p50).
-   --maximum-alone takes the first figure, as before;
+   --maximum-alone takes the first figure, as before; --maximum EPS takes EPS and measures neither (two
+   versions of the code compared at the same rates: each measured maximum asks a faster version for more);
 2. at 90 % of that rate (--busy-share), then at half of it, for --seconds each: ordinary load
    (bench/support/probe_load.py) with a probe every 100 ms after --warm-up seconds (5) of the load
    alone (the first seconds of a load that starts at once are a transient, not the steady state the
@@ -180,6 +181,9 @@ def main() -> None:
     p.add_argument("--busy-share", type=float, default=0.9, help="the busy rate, as a share of the maximum")
     p.add_argument("--maximum-alone", action="store_true",
                    help="the maximum without the load producer beside it (the rates were shares of it before)")
+    p.add_argument("--maximum", type=float, default=None, metavar="EPS",
+                   help="take EPS as the maximum instead of measuring it (the rates are shares of it): two versions "
+                        "of the code compared under the same load")
     p.add_argument("--probe-every", type=float, default=0.1)
     p.add_argument("--warm-up", type=int, default=5,
                    help="seconds of load at each rate before the first probe (0: probes from the load's first event, "
@@ -206,10 +210,14 @@ def main() -> None:
 
 def measure(args: argparse.Namespace, limits: Limits) -> None:
     with kafka_service() as (brokers, _), postgres_service() as (server, _):
-        top = backlog_maximum(brokers, server, args, limits, 0.0)
-        print(f"  maximum: {top:,.0f} events/s (a backlog of {args.max_events:,}, first commit to last; "
-              f"load {os.getloadavg()[0]:.2f})", flush=True)
-        if not args.maximum_alone:
+        if args.maximum:
+            top = args.maximum
+            print(f"  maximum: {top:,.0f} events/s, as given (--maximum: not measured)", flush=True)
+        else:
+            top = backlog_maximum(brokers, server, args, limits, 0.0)
+            print(f"  maximum: {top:,.0f} events/s (a backlog of {args.max_events:,}, first commit to last; "
+                  f"load {os.getloadavg()[0]:.2f})", flush=True)
+        if not args.maximum_alone and not args.maximum:
             beside = top * args.busy_share
             top = backlog_maximum(brokers, server, args, limits, beside)
             print(f"  maximum beside the load producer at {beside:,.0f} events/s: {top:,.0f} events/s "

@@ -25,3 +25,17 @@ def test_the_freshness_benchmark_runs_on_a_tiny_load_and_prints_its_line(kafka_b
     last = done.stdout.strip().splitlines()[-1]
     assert re.fullmatch(LINE, last), last
     assert last.endswith("exact=yes"), done.stdout[-3000:]
+
+
+@pytest.mark.integration
+def test_given_a_maximum_the_freshness_benchmark_measures_none_and_asks_shares_of_it(kafka_brokers: str,
+                                                                                      postgres_url: str) -> None:
+    env = os.environ | {"KAFKA_BROKERS": kafka_brokers, "DATABASE_URL": postgres_url}
+    done = subprocess.run([sys.executable, str(SCRIPT), "--seconds", "2", "--maximum", "3000", "--no-spark",
+                           "--lake-flush-seconds", "1", "--idle-timeout", "60", "--deadline", "300"],
+                          capture_output=True, text=True, timeout=420, env=env)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "3,000 events/s, as given" in done.stdout and "beside the load producer" not in done.stdout, done.stdout
+    last = done.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(LINE, last), last
+    assert " rate_eps=1500 " in last and " busy_rate_eps=2700 " in last and last.endswith("exact=yes"), last
