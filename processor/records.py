@@ -27,17 +27,12 @@ class OffsetsOutOfOrder(ReplayRequired):
 @dataclass(slots=True)
 class PartitionBatch:
     """The raw messages of one partition taken since the last checkpoint, in strictly ascending offset
-    order: ``append`` refuses an offset at or below the last one, so a batch can never hold a message
-    twice or a rewind (the applier relies on it to skip what PostgreSQL already holds)."""
+    order: the sink, the one place a batch is filled (``kafka/sink.py``, ``SpeedLayerSink.add``), refuses
+    an offset at or below the last one with ``OffsetsOutOfOrder``, so a batch can never hold a message
+    twice or a rewind (the applier relies on it to skip what PostgreSQL already holds, and checks it)."""
 
     values: list[bytes | None] = field(default_factory=list)
     offsets: list[int] = field(default_factory=list)  # strictly ascending
-
-    def append(self, value: bytes | None, offset: int) -> None:
-        if self.offsets and offset <= self.offsets[-1]:
-            raise OffsetsOutOfOrder(f"offset {offset} came after {self.offsets[-1]} in one checkpoint")
-        self.values.append(value)
-        self.offsets.append(offset)
 
 
 def ascending(offsets: list[int]) -> bool:

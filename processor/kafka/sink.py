@@ -1,7 +1,7 @@
 """The Quix sink: buffers raw values per partition and applies each checkpoint on a worker thread.
 
-Per message it only appends the value and offset to two lists (refusing, as ``records.PartitionBatch``
-does, an offset at or below the last one) and counts the value's bytes. At Quix's checkpoint (time, count, or
+Per message it only appends the value and offset to two lists (refusing an offset at or below the
+last one: ``records.PartitionBatch``'s order) and counts the value's bytes. At Quix's checkpoint (time, count, or
 ``COMMIT_BYTES`` of buffered values: ``full``), ``flush`` waits for the previous checkpoint's batch
 (applied on the worker while Quix kept consuming), then hands over the new one: JSON parsing, Parquet
 and PostgreSQL work (which mostly release the GIL) overlap with Quix's per-message loop. Kafka's
@@ -65,7 +65,7 @@ class SpeedLayerSink(BaseSink):
 
     def add(self, value: Any, key: Any, timestamp: int, headers: Any, topic: str,
             partition: int, offset: int) -> None:
-        # Once per message, so ``PartitionBatch.append`` is inlined here (the same refusal of a rewind).
+        # The one place a batch is filled, once per message: no call beyond the two appends (a rewind refused).
         buffer = self._buffers.get((topic, partition))  # type: ignore[call-overload]  # equal to its TopicPartition
         if buffer is None:
             buffer = self._buffers[TopicPartition(topic, partition)] = PartitionBatch()

@@ -204,7 +204,7 @@ class Transactions:
 def test_the_applier_refuses_a_checkpoint_whose_offsets_are_not_strictly_ascending() -> None:
     applier = CheckpointApplier(database=Transactions(), staging=None, dead_letters=None,  # type: ignore[arg-type]
                                 metrics=Metrics(), schedule=None, max_event_bytes=1)  # type: ignore[arg-type]
-    unsorted = PartitionBatch([b"{}", b"{}", b"{}"], [1602, 0, 1])  # built around ``append``'s own check
+    unsorted = PartitionBatch([b"{}", b"{}", b"{}"], [1602, 0, 1])  # built around the sink's own check
     with pytest.raises(OffsetsOutOfOrder, match=r"devices\[0\].*not strictly ascending"):
         applier.apply({T0: unsorted})
 
