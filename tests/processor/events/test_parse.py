@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -39,6 +40,9 @@ def test_float_seconds_keep_their_microseconds_and_unknown_fields_are_ignored() 
     (b'{"bytes":1,"timestamp":-5,"app":"X","id":"u","antenna_id":"a"}', "out_of_range"),
     (b'{"bytes":1,"timestamp":1,"app":"","id":"u","antenna_id":"a"}', "out_of_range"),
     (b'{"bytes":1,"timestamp":"2022-10-29","app":"X","id":"u","antenna_id":"a"}', "wrong_type"),
+    (b'{"bytes":1,"timestamp":1,"app":"X","id":600123456,"antenna_id":"a"}', "wrong_type"),
+    (b'{"bytes":1,"timestamp":1,"app":"X","id":"u","antenna_id":5}', "wrong_type"),
+    (b'{"bytes":1,"timestamp":1,"app":null,"id":"u","antenna_id":"a"}', "wrong_type"),
 ])
 def test_a_malformed_message_is_rejected_with_its_original_bytes_and_a_reason(value: bytes | None, category: str) -> None:
     parsed = parse_batch([GOOD, value, GOOD], [1, 2, 3])
@@ -108,3 +112,14 @@ def test_a_batch_with_an_invalid_utf8_message_among_large_valid_ones_rejects_onl
     big = b'{"bytes":1,"timestamp":1667048400,"app":"A","id":"u","antenna_id":"a","pad":"' + b"p" * 1_000_000 + b'"}'
     parsed = parse_batch([big, b'{"id":"caf\xe9"}', big], [0, 1, 2])
     assert parsed.offsets == [0, 2] and [(r.offset, r.category) for r in parsed.rejects] == [(1, "not_utf8")]
+
+
+@pytest.mark.parametrize("field", ["id", "antenna_id", "app"])
+def test_a_number_where_the_contract_wants_a_string_is_never_coerced_by_the_vectorized_path(field: str) -> None:
+    from processor.events.vectorized import decode_clean_batch
+
+    fields = {"bytes": 1, "timestamp": 1667048400, "app": "X", "id": "u", "antenna_id": "a", field: 600123456}
+    value = json.dumps(fields).encode()
+    assert decode_clean_batch([GOOD, value], 10**12) is None
+    parsed = parse_batch([GOOD, value], [40, 41])
+    assert parsed.offsets == [40] and [(r.offset, r.category) for r in parsed.rejects] == [(41, "wrong_type")]
