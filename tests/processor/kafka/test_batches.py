@@ -39,7 +39,8 @@ class Consumer:
     """Hands out ``batches`` one ``consume`` at a time; ``poll`` waits for nothing."""
 
     def __init__(self, *batches: list[Message]) -> None:
-        self.batches, self.asked, self.polls = list(batches), [], 0
+        self.batches, self.polls = list(batches), 0
+        self.asked: list[tuple[int, float]] = []
 
     def consume(self, num_messages: int, timeout: float) -> list[Message]:
         self.asked.append((num_messages, timeout))
