@@ -1,17 +1,19 @@
 """The Quix sink: buffers raw values per partition and applies each checkpoint on a worker thread.
 
-Per message it only appends the value and offset to two lists (refusing an offset at or below the
-last one: ``records.PartitionBatch``'s order) and counts the value's bytes. At Quix's checkpoint (time, count, or
-``COMMIT_BYTES`` of buffered values: ``full``), ``flush`` waits for the previous checkpoint's batch
-(applied on the worker while Quix kept consuming), then hands over the new one: JSON parsing, Parquet
-and PostgreSQL work (which mostly release the GIL) overlap with Quix's per-message loop. Kafka's
+It is given each batch of fetched messages at once (``take``, from ``batches.step``); per message it only
+appends the value and offset to two lists (refusing an offset at or below the last one:
+``records.PartitionBatch``'s order) and counts the value's bytes and the messages. At Quix's checkpoint
+(time, ``COMMIT_EVERY`` messages, or ``COMMIT_BYTES`` of buffered values: ``full``), ``flush`` waits for
+the previous checkpoint's batch (applied on the worker while Quix kept consuming), then hands over the
+new one: JSON parsing, Parquet and PostgreSQL work (which mostly release the GIL) overlap with the
+consume loop. Kafka's
 committed offset may therefore run one checkpoint ahead of PostgreSQL; that is safe because
 PostgreSQL's offsets are the truth: every assignment starts there (``application.ResumingApplication``).
 After a failed batch the sink refuses everything until the application is rebuilt (``ReplayRequired``),
-so nothing is ever applied past a gap; the application looks at ``failed`` after every poll, so a failure
+so nothing is ever applied past a gap; the application looks at ``failed`` after every step, so a failure
 is acted on at once even when no message follows it (Quix flushes a sink only at a non-empty checkpoint).
 ``failed`` and ``applying`` are plain attributes the worker sets as a batch ends: what the main loop reads
-per message or per poll never takes a lock.
+per step never takes a lock.
 Partitions revoked or lost are dropped from the buffers (``drop``): what was read of them is read again by their next owner.
 """
 
