@@ -9,6 +9,7 @@ Metrics on METRICS_PORT (/metrics, /healthz, /ready).
 
 from __future__ import annotations
 
+import os
 import signal
 from typing import Any
 
@@ -23,6 +24,10 @@ def _stop_while_starting(*_: Any) -> None:
 signal.signal(signal.SIGTERM, _stop_while_starting)
 if __name__ == "__main__":  # python -m processor (an importer keeps its collector)
     quiet_start()  # and no garbage collection during them (common/startup.py)
+    # Arrow's jemalloc as the C++ default pool (Parquet's and IPC's own allocations), before pyarrow loads,
+    # unless the environment names one: a lower peak than pyarrow's default mimalloc (BENCHMARKS.md, the
+    # speed layer's batch step); service.run's set_memory_pool(system) reaches only pyarrow's own calls.
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
 
 import argparse  # noqa: E402
 import faulthandler  # noqa: E402

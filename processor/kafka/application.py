@@ -19,6 +19,7 @@ from common.errors import BrokerUnavailable, PipelineError, ReplayRequired
 from common.kafka import KafkaConfig
 
 from ..records import TopicPartition
+from .batches import step
 from .cadence import Cadence, consumer_lag
 from .sink import SpeedLayerSink
 
@@ -49,15 +50,16 @@ class ResumingApplication(Application):
     A revoked or lost partition's buffer is dropped, and a lost one's offsets too from Quix's
     checkpoint (Quix's own ``_on_lost`` keeps them, and refuses the rewind when the group gives the
     partition back): its next assignment starts again from PostgreSQL's offsets, in a clean batch.
+    Quix's per-message step is replaced by one per batch of fetched messages (``batches.step``).
     """
 
     def __init__(self, *args: Any, resume_offsets: ResumeOffsets, start_at: StartAt, count_gap: CountGap,
-                 sink: SpeedLayerSink, latest: bool, commit_interval: float, commit_min_interval: float,
-                 **kwargs: Any) -> None:
+                 sink: SpeedLayerSink, latest: bool, commit_interval: float, commit_every: int,
+                 commit_min_interval: float, **kwargs: Any) -> None:
         super().__init__(*args, auto_offset_reset="error", on_consumer_error=self._on_consumer_error,
-                         on_message_processed=self._on_message_processed, commit_interval=commit_interval, **kwargs)
+                         commit_interval=commit_interval, commit_every=0, **kwargs)  # COMMIT_EVERY: batches.step
         self._resume_offsets, self._start_at, self._count_gap = resume_offsets, start_at, count_gap
-        self._sink, self._latest = sink, latest
+        self._sink, self._latest, self._commit_every = sink, latest, commit_every
         self._starts: dict[tuple[str, int], int] = {}  # each assigned partition's first offset (consumer_lag)
         self._cadence = Cadence(sink, lambda: consumer_lag(self._consumer, self._starts), commit_min_interval,
                                 commit_interval)
@@ -103,14 +105,10 @@ class ResumingApplication(Application):
                         "again from PostgreSQL's offsets if the group gives them back", ", ".join(map(str, lost)))
 
     def _process_message(self, dataframe_composed: Any) -> None:
-        super()._process_message(dataframe_composed)
+        # Quix's per-message step, a batch of fetched messages at a time, straight into the sink (batches.py)
+        step(self, self._sink, self._cadence, self._commit_every, self._on_consumer_error)
         if self._sink.failed:  # the last batch failed: rebuild now, not at the next message's checkpoint
             self._sink.settle()
-
-    def _on_message_processed(self, topic: str, partition: int, offset: int) -> None:
-        # COMMIT_BYTES of values buffered, or caught up with something buffered: checkpoint now
-        if self._sink.full or self._cadence.checkpoint_now():
-            self._processing_context.commit_checkpoint(force=True)
 
     def _on_consumer_error(self, error: Exception, message: Any, logger: logging.Logger) -> bool:
         if isinstance(error, KafkaConsumerException) and error.code == KafkaError._AUTO_OFFSET_RESET:

@@ -1,17 +1,19 @@
 """The Quix sink: buffers raw values per partition and applies each checkpoint on a worker thread.
 
-Per message it only appends the value and offset to two lists (refusing an offset at or below the
-last one: ``records.PartitionBatch``'s order) and counts the value's bytes. At Quix's checkpoint (time, count, or
-``COMMIT_BYTES`` of buffered values: ``full``), ``flush`` waits for the previous checkpoint's batch
-(applied on the worker while Quix kept consuming), then hands over the new one: JSON parsing, Parquet
-and PostgreSQL work (which mostly release the GIL) overlap with Quix's per-message loop. Kafka's
+It is given each batch of fetched messages at once (``take``, from ``batches.step``); per message it only
+appends the value and offset to two lists (refusing an offset at or below the last one:
+``records.PartitionBatch``'s order) and counts the value's bytes and the messages. At Quix's checkpoint
+(time, ``COMMIT_EVERY`` messages, or ``COMMIT_BYTES`` of buffered values: ``full``), ``flush`` waits for
+the previous checkpoint's batch (applied on the worker while Quix kept consuming), then hands over the
+new one: JSON parsing, Parquet and PostgreSQL work (which mostly release the GIL) overlap with the
+consume loop. Kafka's
 committed offset may therefore run one checkpoint ahead of PostgreSQL; that is safe because
 PostgreSQL's offsets are the truth: every assignment starts there (``application.ResumingApplication``).
 After a failed batch the sink refuses everything until the application is rebuilt (``ReplayRequired``),
-so nothing is ever applied past a gap; the application looks at ``failed`` after every poll, so a failure
+so nothing is ever applied past a gap; the application looks at ``failed`` after every step, so a failure
 is acted on at once even when no message follows it (Quix flushes a sink only at a non-empty checkpoint).
 ``failed`` and ``applying`` are plain attributes the worker sets as a batch ends: what the main loop reads
-per message or per poll never takes a lock.
+per step never takes a lock.
 Partitions revoked or lost are dropped from the buffers (``drop``): what was read of them is read again by their next owner.
 """
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -29,7 +31,7 @@ from quixstreams.sinks import BaseSink
 from common.errors import ReplayRequired, Unavailable
 
 from ..metrics import Metrics
-from ..records import Checkpoint, OffsetsOutOfOrder, PartitionBatch, TopicPartition
+from ..records import Checkpoint, Fetched, Message, OffsetsOutOfOrder, PartitionBatch, TopicPartition
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ class SpeedLayerSink(BaseSink):
         self._apply, self.metrics = apply, metrics
         self._buffers: Checkpoint = {}
         self._bytes, self._max_bytes = 0, max_bytes or float("inf")
+        self.messages = 0  # taken since the last checkpoint (``COMMIT_EVERY``: the batch step compares)
         self.full = False  # the buffered values passed ``max_bytes``: time for a checkpoint
         self.flushed_at = float("-inf")  # time.monotonic() of the last checkpoint that had messages
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="apply")
@@ -65,19 +68,45 @@ class SpeedLayerSink(BaseSink):
 
     def add(self, value: Any, key: Any, timestamp: int, headers: Any, topic: str,
             partition: int, offset: int) -> None:
-        # The one place a batch is filled, once per message: no call beyond the two appends (a rewind refused).
-        buffer = self._buffers.get((topic, partition))  # type: ignore[call-overload]  # equal to its TopicPartition
-        if buffer is None:
-            buffer = self._buffers[TopicPartition(topic, partition)] = PartitionBatch()
-        offsets = buffer.offsets
-        if offsets and offset <= offsets[-1]:
-            raise OffsetsOutOfOrder(f"offset {offset} came after {offsets[-1]} in one checkpoint")
-        offsets.append(offset)
-        buffer.values.append(value)
-        if value is not None:
-            self._bytes += len(value)
-            if self._bytes >= self._max_bytes:
-                self.full = True
+        """Quix's per-message entry (unused by the batch step, ``batches.py``): one message through ``take``."""
+        self.take([Fetched(topic, partition, offset, value)])
+
+    def take(self, messages: Sequence[Message], start: int = 0) -> tuple[dict[tuple[str, int], int], int]:
+        """Buffer ``messages[start:]`` up to the first error: each partition's first offset taken, and where it stopped.
+
+        The one place a batch is filled: per message two appends, a rewind refused (``OffsetsOutOfOrder``)."""
+        buffers, taken, stop = self._buffers, 0, len(messages)
+        firsts: dict[tuple[str, int], int] = {}
+        run: tuple[str, int] | None = None
+        offsets: list[int] = []
+        values: list[bytes | None] = []
+        last = -1
+        for i in range(start, stop):
+            message = messages[i]
+            if message.error() is not None:
+                stop = i
+                break
+            tp, offset = (message.topic(), message.partition()), message.offset()
+            if tp != run:  # librdkafka returns each partition's messages in runs
+                run, buffer = tp, buffers.get(tp)  # type: ignore[call-overload]  # equal to its TopicPartition
+                if buffer is None:
+                    buffer = buffers[TopicPartition(*tp)] = PartitionBatch()
+                offsets, values = buffer.offsets, buffer.values
+                last = offsets[-1] if offsets else -1
+                firsts.setdefault(tp, offset)
+            if offset <= last:
+                raise OffsetsOutOfOrder(f"offset {offset} came after {last} in one checkpoint")
+            last = offset
+            offsets.append(offset)
+            value = message.value()
+            values.append(value)
+            if value is not None:
+                taken += len(value)
+        self.messages += stop - start
+        self._bytes += taken
+        if self._bytes >= self._max_bytes:
+            self.full = True
+        return firsts, stop
 
     @property
     def buffered(self) -> bool:
@@ -92,13 +121,14 @@ class SpeedLayerSink(BaseSink):
                 log.info("%s: %d messages read since the last checkpoint dropped (read again by its next owner)",
                          tp, len(buffer.offsets))
                 self._bytes -= sum(len(v) for v in buffer.values if v is not None)
+                self.messages -= len(buffer.offsets)
         self.full = self._bytes >= self._max_bytes
 
     def flush(self) -> None:
         with self._flushing:
             batches, self._buffers = self._buffers, {}
             self.flushed_at = time.monotonic()
-            self._bytes, self.full = 0, False
+            self._bytes, self.full, self.messages = 0, False, 0
             self.settle()
             if batches:
                 self.applying = True
@@ -130,7 +160,7 @@ class SpeedLayerSink(BaseSink):
 
     def on_paused(self) -> None:
         self._buffers.clear()
-        self._bytes, self.full = 0, False
+        self._bytes, self.full, self.messages = 0, False, 0
 
     def close(self) -> None:
         self._worker.shutdown(wait=True)

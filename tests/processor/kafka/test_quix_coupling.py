@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,38 @@ def test_the_consumer_the_cadence_reads_the_lag_of_is_still_quixs_with_librdkafk
     assert {"assignment", "position", "get_watermark_offsets"} <= set(dir(InternalConsumer))
     assert "cached" in inspect.signature(InternalConsumer.get_watermark_offsets).parameters
     assert "self._consumer = self._get_internal_consumer(" in inspect.getsource(Application.__init__)
+
+
+def test_quixs_per_message_step_still_does_only_what_the_batch_step_does_per_batch() -> None:
+    # processor/kafka/batches.py replaces Application._process_message: a new call there may be work we skip
+    used = set(re.findall(r"self\.(_\w+(?:\.\w+)?)", inspect.getsource(Application._process_message)))
+    assert used == {
+        "_config.consumer_poll_timeout", "_config.producer_poll_timeout", "_consumer._broker_available",
+        "_consumer.poll_row", "_dataframe_registry.requires_time_alignment", "_on_message_processed",
+        "_on_processing_error", "_processing_context.store_offset", "_producer._broker_available", "_producer.poll",
+        "_run_tracker.set_message_consumed",
+    }, "Quix's per-message step changed: check processor/kafka/batches.py::step against it"
+    assert "set_message_context" in inspect.getsource(Application._process_message)
+
+
+def test_the_objects_the_batch_step_uses_still_have_the_methods_it_calls() -> None:
+    from quixstreams.internal_consumer import InternalConsumer
+    from quixstreams.internal_producer import InternalProducer
+    from quixstreams.runtracker import RunTracker
+
+    assert list(inspect.signature(InternalConsumer.consume).parameters) == ["self", "num_messages", "timeout"]
+    assert {"poll", "_broker_available"} <= set(dir(InternalConsumer))
+    assert {"poll", "_broker_available"} <= set(dir(InternalProducer))
+    assert "set_message_consumed" in dir(RunTracker)
+    assert list(inspect.signature(ProcessingContext.store_offset).parameters) == ["self", "topic", "partition", "offset"]
+    source = inspect.getsource(Application.__init__)
+    assert all(f"self.{name} = " in source for name in ("_producer", "_run_tracker", "_config"))
+
+
+def test_a_dataframe_without_joins_or_concat_still_needs_no_time_aligned_reads() -> None:
+    # Quix's own step reads through its buffer only for time alignment (joins, .concat()); ours reads
+    # librdkafka's order, so our one dataframe (topic to sink) must not ask for it
+    from quixstreams.dataframe import DataFrameRegistry
+
+    assert DataFrameRegistry().requires_time_alignment is False
+    assert "require_time_alignment()" not in inspect.getsource(DataFrameRegistry.register_root)

@@ -12,7 +12,7 @@ from processor.checkpoint import CheckpointApplier
 from processor.kafka.application import run_application
 from processor.kafka.sink import SpeedLayerSink
 from processor.metrics import Metrics
-from processor.records import Checkpoint, OffsetsOutOfOrder, PartitionBatch, TopicPartition
+from processor.records import Checkpoint, Fetched, OffsetsOutOfOrder, PartitionBatch, TopicPartition
 
 T0, T1 = TopicPartition("devices", 0), TopicPartition("devices", 1)
 
@@ -228,3 +228,42 @@ def test_an_error_the_kafka_client_lost_in_a_rebalance_callback_rebuilds_the_app
 def test_any_other_system_error_is_not_taken_for_one() -> None:
     with pytest.raises(SystemError, match="something else"):
         run_application(_LostCallbackError("something else"))  # type: ignore[arg-type]
+
+
+class Failed(Fetched):
+    """A message librdkafka returned as an error (the offset to read is gone, say)."""
+
+    def error(self) -> str:  # type: ignore[override]
+        return "offset gone"
+
+
+def test_take_buffers_a_fetched_batch_by_partition_and_stops_at_the_first_error() -> None:
+    applier = Applier()
+    sink = SpeedLayerSink(applier, Metrics())
+    fetched = [Fetched("devices", 0, 4, b"a"), Fetched("devices", 1, 9, b"b"), Fetched("devices", 0, 5, None),
+               Failed("devices", 1, 10, None), Fetched("devices", 1, 11, b"c")]
+    assert sink.take(fetched) == ({("devices", 0): 4, ("devices", 1): 9}, 3)
+    assert sink.messages == 3
+    assert sink.take(fetched, 4) == ({("devices", 1): 11}, 5)
+    assert sink.messages == 4
+    sink.flush()
+    sink.settle()
+    assert applier.applied == [{T0: PartitionBatch([b"a", None], [4, 5]), T1: PartitionBatch([b"b", b"c"], [9, 11])}]
+    assert sink.messages == 0
+
+
+def test_take_refuses_a_rewind_within_one_fetched_batch_and_across_batches() -> None:
+    sink = SpeedLayerSink(Applier(), Metrics())
+    with pytest.raises(OffsetsOutOfOrder, match="offset 3 came after 3"):
+        sink.take([Fetched("devices", 0, 3, b"a"), Fetched("devices", 1, 0, b"b"), Fetched("devices", 0, 3, b"a")])
+    with pytest.raises(OffsetsOutOfOrder, match="offset 2 came after 3"):
+        sink.take([Fetched("devices", 0, 2, b"a")])
+
+
+def test_the_count_of_messages_taken_forgets_a_dropped_partitions_and_a_pauses() -> None:
+    sink = SpeedLayerSink(Applier(), Metrics())
+    sink.take([Fetched("devices", 0, 0, b"a"), Fetched("devices", 1, 0, b"b"), Fetched("devices", 1, 1, b"c")])
+    sink.drop([T1])
+    assert sink.messages == 1
+    sink.on_paused()
+    assert sink.messages == 0
