@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -52,6 +54,7 @@ from bench.support.probe_load import Sent, expected_events, probe_count, probe_i
 from bench.support.probe_watch import BytesWatch, LakeWatch, Latency, latency  # noqa: E402
 from bench.support.watch import Limits, Stalled  # noqa: E402
 from common import schema  # noqa: E402
+from devstack.ports import free_port  # noqa: E402
 from devstack.services import kafka_service, postgres_service  # noqa: E402
 from simulator.run import run_load  # noqa: E402
 from simulator.settings import LoadOptions, SimulatorSettings  # noqa: E402
@@ -65,7 +68,8 @@ class OursRun:
         self.args, self.limits, self.rate = args, limits, rate
         self.target = live.Target.create(brokers, server, "fresh")
         env = {"LAKE_FLUSH_SECONDS": str(args.lake_flush_seconds)} if args.lake_flush_seconds else {}
-        self.job = live.start_processor(self.target, limits, env)
+        self.metrics_port = free_port()
+        self.job = live.start_processor(self.target, limits, env | {"METRICS_PORT": str(self.metrics_port)})
         ids = [probe_id(k) for k in range(probe_count(args.seconds, args.probe_every))]
         self.lake = LakeWatch(self.target.folder / "events", ids) if lake else None
         try:
@@ -75,6 +79,10 @@ class OursRun:
             self.target.close()
             raise
         self.bytes = latency(self.sent.probes, seen, time.time())
+        self.checkpoints = live.checkpoint_times(self.metrics_port)
+        if args.trace is not None:  # each probe's partition, offset, send and sight: beside PostgreSQL's log
+            (args.trace / f"{'half' if lake else 'busy'}-probes.json").write_text(json.dumps(
+                [p.__dict__ | {"seen": seen.get(p.id)} for p in self.sent.probes]))
 
     def _probe(self, args: argparse.Namespace, limits: Limits) -> tuple[Sent, dict[str, float]]:
         self.warmup = live.warm_up(self.job, self.target)
@@ -197,6 +205,10 @@ def main() -> None:
     p.add_argument("--spark-memory", default="1g")
     p.add_argument("--idle-timeout", type=float, default=120.0)
     p.add_argument("--deadline", type=float, default=3600.0)
+    p.add_argument("--trace", type=Path, default=None, metavar="DIR",
+                   help="write each probe's partition, offset and times (busy-probes.json, half-probes.json) and "
+                        "PostgreSQL's log with lock waits over 100 ms, slow statements, checkpoints and autovacuum "
+                        "(server.log) into DIR")
     args = p.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     limits = Limits(args.idle_timeout, args.deadline)
@@ -209,7 +221,10 @@ def main() -> None:
 
 
 def measure(args: argparse.Namespace, limits: Limits) -> None:
-    with kafka_service() as (brokers, _), postgres_service() as (server, _):
+    with kafka_service() as (brokers, _), postgres_service() as (server, cluster):
+        if args.trace is not None:
+            args.trace.mkdir(parents=True, exist_ok=True)
+            live.log_waits(server)
         if args.maximum:
             top = args.maximum
             print(f"  maximum: {top:,.0f} events/s, as given (--maximum: not measured)", flush=True)
@@ -225,14 +240,16 @@ def measure(args: argparse.Namespace, limits: Limits) -> None:
         busy = OursRun(brokers, server, top * args.busy_share, args, limits, lake=False)
         _, busy_exact = busy.finish()
         print(f"  busy, {busy.rate:,.0f} events/s asked, {busy.sent.eps:,.0f} sent: bytes {busy.bytes}; "
-              f"exact {busy_exact} (load {os.getloadavg()[0]:.2f})", flush=True)
+              f"exact {busy_exact} (load {os.getloadavg()[0]:.2f}); {busy.checkpoints}", flush=True)
         half = OursRun(brokers, server, top / 2, args, limits, lake=True)
         print(f"  half, {half.rate:,.0f} events/s asked, {half.sent.eps:,.0f} sent: bytes {half.bytes} "
-              f"(load {os.getloadavg()[0]:.2f})", flush=True)
+              f"(load {os.getloadavg()[0]:.2f}); {half.checkpoints}", flush=True)
         with ThreadPoolExecutor(1) as pool:
             waiting = pool.submit(half.finish)
             spark = None if args.no_spark else spark_or_none(brokers, server, top / 2, args, limits)
             lake, half_exact = waiting.result()
+        if args.trace is not None and cluster is not None:
+            shutil.copy(cluster.data_dir / "server.log", args.trace / "server.log")
     assert lake is not None
     print(f"  lake (half rate, LAKE_FLUSH_SECONDS {args.lake_flush_seconds or 'default'}): {lake}; exact {half_exact}")
     if spark is not None:

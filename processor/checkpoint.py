@@ -59,14 +59,18 @@ class CheckpointApplier:
     def _apply(self, conn: psycopg.Connection[Any], checkpoint: Checkpoint) -> dict[TopicPartition, Parsed]:
         parsed: dict[TopicPartition, Parsed] = {}
         areas: dict[TopicPartition, StagingWriter] = {}
+        locking = 0.0
         for tp, batch in sorted(checkpoint.items()):
             if not ascending(batch.offsets):
                 raise OffsetsOutOfOrder(f"{tp}: the checkpoint's offsets are not strictly ascending; nothing applied")
+            taken = time.perf_counter()
             areas[tp], next_offset = self._staging.take(conn, tp)
+            locking += time.perf_counter() - taken
             start = bisect_left(batch.offsets, next_offset)
             self._metrics.replayed.inc(start)
             if start < len(batch.offsets):
                 parsed[tp] = parse_batch(batch.values[start:], batch.offsets[start:], self._max_event_bytes)
+        self._metrics.lock_seconds.observe(locking)
         if parsed:
             parsed = admit(conn, parsed)
         for tp, p in parsed.items():

@@ -30,6 +30,9 @@ class Metrics:
         self.retries = Counter("processor_retries", "Batches replayed after a PostgreSQL/Kafka outage", registry=r)
         self.checkpoint_seconds = Histogram("processor_checkpoint_seconds",
                                             "Time to apply one checkpoint (every partition, one transaction)", registry=r)
+        self.lock_seconds = Histogram(
+            "processor_checkpoint_lock_seconds", "Time a checkpoint waited to own its partitions in PostgreSQL (a publish "
+            "holds a partition's lock while it writes the partition's lake files)", registry=r)
         self.commit_seconds = Histogram("processor_commit_seconds", "Time of the PostgreSQL commit", registry=r)
         self.lag = Gauge("processor_consumer_lag", "Consumer lag in messages", ["topic", "partition"], registry=r)
         self.offset_gaps = Counter("processor_offset_gap_messages",

@@ -25,9 +25,10 @@ class ProcessorSettings(KafkaSettings, DatabaseSettings, LakeStorageSettings):
     partitions: int = Field(4, ge=1, description="Partitions for the topics if they must be created.")
     commit_interval: float = Field(2.0, gt=0, description="Seconds between checkpoints (totals committed).")
     commit_min_interval: float = Field(
-        0.2, ge=0, description="While caught up, checkpoint as soon as this many seconds passed since the last one "
-        "(fresher `bytes`, more and smaller PostgreSQL transactions); >= COMMIT_INTERVAL turns it off "
-        "(checkpoints every COMMIT_INTERVAL only). Never fires under a backlog (BENCHMARKS.md).")
+        0.2, ge=0, description="While caught up (a lag no larger than what is buffered), checkpoint as soon as this "
+        "many seconds passed since the last one and the last is applied (fresher `bytes`, more and smaller PostgreSQL "
+        "transactions); >= COMMIT_INTERVAL turns it off (checkpoints every COMMIT_INTERVAL only). Never fires under a "
+        "backlog larger than a batch (BENCHMARKS.md).")
     commit_every: int = Field(100_000, ge=0, description="Also checkpoint after this many messages (0: off).")
     commit_bytes: int = Field(64 << 20, ge=0, description="Also checkpoint once the messages read since the last "
                               "checkpoint pass this many bytes (0: off); bounds memory with large messages.")

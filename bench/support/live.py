@@ -11,11 +11,14 @@ import shutil
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 from confluent_kafka import Producer
+from psycopg import sql
 
 from bench.peers.spark.environment import SparkEnvironment
 from common import schema
@@ -75,6 +78,31 @@ def start_processor(target: Target, limits: Limits, env: dict[str, str]) -> Watc
             "DATABASE_URL": service_url(target.url, schema.PROCESSOR_ROLE), "DATA_DIR": str(target.folder),
             "CONSUMER_GROUP": f"ours-{target.topic}", "METRICS_PORT": "0", "LOG_LEVEL": "WARNING"}
     return Watched([sys.executable, "-m", "processor"], "our processor", limits, env=base | env, cwd=ROOT)
+
+
+def checkpoint_times(port: int) -> str:
+    """What the processor's checkpoints took so far, from its metrics (``processor_checkpoint_seconds``, and of that
+    the wait for its partitions' locks, ``processor_checkpoint_lock_seconds``), as one phrase."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    value = {name: float(v) for name, v in (line.split(" ", 1) for line in text.splitlines()
+                                            if line.startswith("processor_checkpoint_"))}
+    count = int(value.get("processor_checkpoint_seconds_count", 0))
+    applying = value.get("processor_checkpoint_seconds_sum", 0.0)
+    locking = value.get("processor_checkpoint_lock_seconds_sum", 0.0)
+    over = count - int(value.get('processor_checkpoint_lock_seconds_bucket{le="0.1"}', count))
+    return (f"{count} checkpoints applied in {applying:.1f}s, of which {locking:.1f}s waiting for partition locks "
+            f"({over} waits over 0.1s)")
+
+
+def log_waits(server_url: str) -> None:
+    """Have the PostgreSQL server log lock waits over 100 ms, statements over 200 ms, checkpoints and autovacuum."""
+    settings = {"log_lock_waits": "on", "deadlock_timeout": "100ms", "log_min_duration_statement": "200",
+                "log_checkpoints": "on", "log_autovacuum_min_duration": "0"}
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        for name, value in settings.items():
+            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
+        conn.execute("SELECT pg_reload_conf()")
 
 
 def warm_up(job: Watched, target: Target) -> bytes:

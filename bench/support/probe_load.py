@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from confluent_kafka import Producer
+from confluent_kafka import Message, Producer
 
 from simulator.events import Event, encode
 from simulator.load import LoadShape, load_messages
@@ -47,6 +47,8 @@ class Probe:
     id: str
     timestamp: int
     sent: float
+    partition: int = -1  # where it was sent, and its offset there (-1: not known; written by ``run``)
+    offset: int = -1
 
     @property
     def message(self) -> bytes:
@@ -104,6 +106,7 @@ def run(args: argparse.Namespace) -> None:
     count, t0 = round(args.rate * seconds), int(time.time())
     print(f"start {t0} {count}", flush=True)
     probes: list[Probe] = []
+    offsets = Offsets()
     sent, shown, segment = 0, 0.0, 0
     messages = load(count, t0, seconds, args.seed)
     started = segment_started = time.monotonic()
@@ -111,8 +114,8 @@ def run(args: argparse.Namespace) -> None:
     while True:
         now = time.monotonic() - started
         while len(probes) < wanted and args.warm_up + len(probes) * args.probe_every <= now:
-            probe = Probe(probe_id(len(probes)), int(time.time()), time.time())
-            producer.produce(args.topic, probe.message, partition=len(probes) % partitions)
+            probe = Probe(probe_id(len(probes)), int(time.time()), time.time(), len(probes) % partitions)
+            producer.produce(args.topic, probe.message, partition=probe.partition, on_delivery=offsets.delivered)
             probes.append(probe)
         due = min(count, round(args.rate * (time.monotonic() - segment_started)))
         for value in itertools.islice(messages, max(0, due - sent)):
@@ -127,8 +130,9 @@ def run(args: argparse.Namespace) -> None:
                 if producer.flush(60) != 0:
                     raise SystemExit(f"probe_load: messages not delivered to {args.topic}")
                 elapsed = time.monotonic() - started
+                written = [p.__dict__ | {"offset": offsets.of(p)} for p in probes]
                 args.probes.write_text(json.dumps({"start": t0, "count": count, "seconds": seconds, "seed": args.seed,
-                                                   "elapsed": elapsed, "probes": [p.__dict__ for p in probes]}))
+                                                   "elapsed": elapsed, "probes": written}))
                 print(f"sent {count + len(probes)}", flush=True)
                 if not args.keep_going:
                     return
@@ -136,6 +140,20 @@ def run(args: argparse.Namespace) -> None:
             sent, messages = 0, load(count, t0 + segment * seconds, seconds, args.seed + segment)
             segment_started = time.monotonic()
         time.sleep(0.002)
+
+
+class Offsets:
+    """Each probe's offset, from the producer's delivery reports (a probe's event is unique: its user id)."""
+
+    def __init__(self) -> None:
+        self._by_value: dict[bytes, int] = {}
+
+    def delivered(self, error: object, message: Message) -> None:
+        if error is None:
+            self._by_value[message.value()] = message.offset()
+
+    def of(self, probe: Probe) -> int:
+        return self._by_value.get(probe.message, -1)
 
 
 def _produce(producer: Producer, topic: str, value: bytes) -> None:

@@ -5,9 +5,17 @@ an event read just after a checkpoint waits up to ``COMMIT_INTERVAL`` to be coun
 ``Cadence`` closes a checkpoint early, after a message is processed, when ``due``: something is
 buffered, the previous checkpoint's batch is applied (an early flush never waits for the worker, so
 the loop never stalls for one), at least ``COMMIT_MIN_INTERVAL`` seconds passed since the last
-checkpoint, and the consumer is caught up (no message fetched or still on the broker that it has not processed: its lag is 0).
-Under a backlog the lag is above 0 and the policy never fires: checkpoints stay as large as the other
+checkpoint, and the consumer has no backlog larger than what it has buffered (messages fetched or still
+on the broker that it has not processed: its lag, no more than the messages processed since the last checkpoint).
+Under a backlog the lag is far above a batch and the policy never fires: checkpoints stay as large as the other
 limits make them, and maximum throughput is that of the fixed cadence.
+
+Why a lag up to the buffer and not 0 (2026-12-03, traced per probe in ``bench/freshness.py --trace``):
+near capacity (half of the maximum on 2 cores, the apply worker 70-85 % busy with 0.2-0.3 s checkpoints)
+one slow apply (a lock a publish held, a busy core) leaves the consumer a few thousand messages behind
+the broker, and a lag of exactly 0 is then not seen again for seconds: checkpoints fell back to
+``COMMIT_INTERVAL`` (30-50k events, 2-3 s of waiting for every event in them). A batch ready while the
+worker is free is applied now instead; the events behind it wait for one apply either way.
 
 The lag is librdkafka's own bookkeeping, read without a request to the broker: per assigned partition,
 the high watermark of the last fetch response (``get_watermark_offsets(cached=True)``) minus the next
@@ -18,7 +26,7 @@ of N, the next look is N messages later, at the last message known then (a fetch
 message is where a steady load is caught up; looking again after a fixed time would keep sampling
 bursts' first messages, never caught up); so a backlog costs one look per backlog's worth of
 messages. While a batch is applied, the cadence looks at most every ``APPLYING_LOOK`` seconds
-(between looks a message costs a clock read).
+(between looks a message costs a clock read and a count).
 
 The cadence is asked after each message only: a message processed while no early checkpoint could be
 due (too soon, a batch still applying, or within the backlog a look saw) and
@@ -37,10 +45,10 @@ UNKNOWN = 1  # the lag of a partition librdkafka has no fetch response for yet: 
 APPLYING_LOOK = 0.005  # seconds between looks while the last batch is applied (a clock read per message)
 
 
-def due(*, pending: bool, applying: bool, elapsed: float, min_interval: float, lag: Callable[[], int]) -> bool:
-    """An early checkpoint is due: something ``pending``, nothing ``applying``, ``min_interval`` passed,
-    and no backlog. ``lag`` is only asked when the rest holds (it is the one costly part)."""
-    return pending and not applying and elapsed >= min_interval and lag() == 0
+def due(*, pending: int, applying: bool, elapsed: float, min_interval: float, lag: Callable[[], int]) -> bool:
+    """An early checkpoint is due: ``pending`` messages buffered, nothing ``applying``, ``min_interval`` passed,
+    and no backlog larger than what is buffered. ``lag`` is only asked when the rest holds (it is the one costly part)."""
+    return pending > 0 and not applying and elapsed >= min_interval and lag() <= pending
 
 
 class Buffer(Protocol):
@@ -86,11 +94,15 @@ class Cadence:
         self._next_look = 0.0
         self._skip = 0  # messages to process before the lag is read again: the backlog the last look saw
         self._seen = 0
+        self._count, self._since = 0, float("-inf")  # messages processed since the checkpoint closed at ``_since``
 
     def checkpoint_now(self) -> bool:
         """True when an early checkpoint is due (a clock read and a comparison until one could be)."""
         if not self.enabled:
             return False
+        if self._buffer.flushed_at != self._since:
+            self._count, self._since = 0, self._buffer.flushed_at
+        self._count += 1
         if self._skip:
             self._skip -= 1
             return False
@@ -99,7 +111,7 @@ class Cadence:
             return False
         elapsed = now - self._buffer.flushed_at
         applying = self._buffer.applying
-        if due(pending=True, applying=applying, elapsed=elapsed, min_interval=self._min, lag=self._read_lag):
+        if due(pending=self._count, applying=applying, elapsed=elapsed, min_interval=self._min, lag=self._read_lag):
             return True
         if applying:
             self._next_look = now + APPLYING_LOOK

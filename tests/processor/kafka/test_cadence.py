@@ -1,4 +1,5 @@
-"""Early checkpoints: when caught up and something is buffered, at most every COMMIT_MIN_INTERVAL; never under a backlog."""
+"""Early checkpoints: when caught up and something is buffered, at most every COMMIT_MIN_INTERVAL; never under a
+backlog larger than what is buffered."""
 
 from __future__ import annotations
 
@@ -26,20 +27,27 @@ def never_asked() -> int:
 
 
 def test_an_early_checkpoint_is_due_when_something_is_pending_the_interval_passed_and_there_is_no_backlog() -> None:
-    assert due(pending=True, applying=False, elapsed=0.2, min_interval=0.2, lag=no_lag)
+    assert due(pending=1, applying=False, elapsed=0.2, min_interval=0.2, lag=no_lag)
 
 
-def test_no_early_checkpoint_is_due_under_a_backlog() -> None:
-    assert not due(pending=True, applying=False, elapsed=5.0, min_interval=0.2, lag=lambda: 1)
+def test_no_early_checkpoint_is_due_under_a_backlog_larger_than_what_is_buffered() -> None:
+    assert not due(pending=1, applying=False, elapsed=5.0, min_interval=0.2, lag=lambda: 2)
+    assert not due(pending=4000, applying=False, elapsed=5.0, min_interval=0.2, lag=lambda: 4001)
+
+
+def test_a_backlog_no_larger_than_what_is_buffered_does_not_hold_an_early_checkpoint_back() -> None:
+    # the processor a little behind after a slow apply: the next batch is ready, and waiting COMMIT_INTERVAL
+    # for the consumer to reach a lag of exactly 0 only delays it (the events behind it wait for it too)
+    assert due(pending=4000, applying=False, elapsed=0.5, min_interval=0.2, lag=lambda: 4000)
 
 
 def test_no_early_checkpoint_is_due_while_the_last_checkpoint_is_still_being_applied() -> None:
-    assert not due(pending=True, applying=True, elapsed=5.0, min_interval=0.2, lag=never_asked)
+    assert not due(pending=1, applying=True, elapsed=5.0, min_interval=0.2, lag=never_asked)
 
 
 def test_no_early_checkpoint_is_due_with_nothing_pending_or_too_soon_and_the_lag_is_not_read_then() -> None:
-    assert not due(pending=False, applying=False, elapsed=5.0, min_interval=0.2, lag=never_asked)
-    assert not due(pending=True, applying=False, elapsed=0.19, min_interval=0.2, lag=never_asked)
+    assert not due(pending=0, applying=False, elapsed=5.0, min_interval=0.2, lag=never_asked)
+    assert not due(pending=1, applying=False, elapsed=0.19, min_interval=0.2, lag=never_asked)
 
 
 @dataclass
@@ -75,18 +83,31 @@ def test_the_cadence_fires_once_the_minimum_interval_passed_since_the_last_check
     assert not cadence.checkpoint_now()
 
 
-def test_under_a_backlog_the_cadence_never_fires_and_reads_the_lag_once_per_backlog_seen() -> None:
-    clock, looks = Clock(), []
+def test_draining_a_backlog_larger_than_what_is_buffered_the_cadence_never_fires_and_looks_once_per_backlog_seen() -> None:
+    clock, looks, processed = Clock(), [], [0]
 
     def lag() -> int:
         looks.append(clock.now)
-        return 5000  # new messages arrive as fast as they are processed
+        return 1_000_000 - processed[0]  # a backlog of a million, drained
 
     cadence = Cadence(Buffer(flushed_at=0.0), lag, min_interval=0.2, commit_interval=2.0, clock=clock)
-    for step in range(9000):
-        clock.now = 100.0 + step / 1000
+    for processed[0] in range(1, 250_001):
+        clock.now = 100.0 + processed[0] / 100_000
         assert not cadence.checkpoint_now()
-    assert len(looks) == 2  # at the first message, and at the 5000th
+    assert len(looks) == 3  # at the first message, then every MAX_SKIP messages (the backlog seen is larger)
+
+
+def test_a_standing_backlog_fires_once_as_many_messages_are_buffered_and_counts_from_each_checkpoint() -> None:
+    clock, buffer = Clock(), Buffer(flushed_at=0.0)
+    cadence = Cadence(buffer, lambda: 3000, min_interval=0.2, commit_interval=2.0, clock=clock)
+    fired = []
+    for step in range(1, 3002):
+        clock.now = 100.0 + step / 10_000
+        fired.append(cadence.checkpoint_now())
+    assert fired.index(True) == 3000 - 1 + 1  # the look after the backlog seen at the first message: 3,001 buffered
+    buffer.flushed_at = clock.now  # the checkpoint closed: the count starts again
+    clock.now += 0.3
+    assert not cadence.checkpoint_now()
 
 
 def test_a_steady_load_read_in_bursts_fires_at_the_last_message_of_a_burst() -> None:
