@@ -12,8 +12,8 @@ in Quix's checkpoint, which Quix then commits after the sink's flush as before.
 What Quix's loop does around the step is unchanged (rebalance callbacks, the checkpoint by time,
 the revoke's commit). What its step did per message is done here per batch: the producer's poll,
 the run tracker, the brokers' availability, the early checkpoint (``Cadence``, asked once per
-message taken, so its counts stay messages), and ``COMMIT_EVERY`` and ``COMMIT_BYTES`` (the sink
-counts both; a checkpoint may overshoot them by at most one batch). A fetched error (the offset
+batch with the count of messages taken, so its counts stay messages), and ``COMMIT_EVERY`` and
+``COMMIT_BYTES`` (the sink counts both; a checkpoint may overshoot them by at most one batch). A fetched error (the offset
 to read is gone, say) is handled as Quix's poll would, after the messages fetched before it are in
 the sink and their offsets stored. A partition revoked or lost while ``consume`` ran: librdkafka
 purges its messages from the batch (the unassignment's barrier), so none reaches the sink after
@@ -62,6 +62,8 @@ def step(app: Any, sink: SpeedLayerSink, cadence: Cadence, commit_every: int, on
     messages = fetch(app._consumer, app._config.consumer_poll_timeout, on_error)
     app._run_tracker.set_message_consumed(bool(messages))
     if not messages:
+        if sink.buffered and cadence.checkpoint_now(0):  # caught up: the last burst need not wait for the interval
+            app._processing_context.commit_checkpoint(force=True)
         return
     context, start, taken = app._processing_context, 0, 0
     while start < len(messages):
@@ -83,10 +85,5 @@ def step(app: Any, sink: SpeedLayerSink, cadence: Cadence, commit_every: int, on
         start = stop + 1
     app._producer._broker_available()
     app._consumer._broker_available()
-    if taken and (sink.full or 0 < commit_every <= sink.messages or due(cadence, taken)):
+    if taken and (sink.full or 0 < commit_every <= sink.messages or cadence.checkpoint_now(taken)):
         context.commit_checkpoint(force=True)
-
-
-def due(cadence: Cadence, taken: int) -> bool:
-    """The cadence asked once per message taken (its backlog skip counts messages), stopping at a yes."""
-    return any(cadence.checkpoint_now() for _ in range(taken))

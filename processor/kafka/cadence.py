@@ -2,7 +2,7 @@
 
 Quix checkpoints every ``COMMIT_INTERVAL`` seconds (or ``COMMIT_EVERY`` messages, or ``COMMIT_BYTES``):
 an event read just after a checkpoint waits up to ``COMMIT_INTERVAL`` to be counted in ``bytes``. The
-``Cadence`` closes a checkpoint early, after a message is processed, when ``due``: something is
+``Cadence`` closes a checkpoint early, after a batch of messages is processed, when ``due``: something is
 buffered, the previous checkpoint's batch is applied (an early flush never waits for the worker, so
 the loop never stalls for one), at least ``COMMIT_MIN_INTERVAL`` seconds passed since the last
 checkpoint, and the consumer has no backlog larger than what it has buffered (messages fetched or still
@@ -28,10 +28,11 @@ bursts' first messages, never caught up); so a backlog costs one look per backlo
 messages. While a batch is applied, the cadence looks at most every ``APPLYING_LOOK`` seconds
 (between looks a message costs a clock read and a count).
 
-The cadence is asked after each message only: a message processed while no early checkpoint could be
-due (too soon, a batch still applying, or within the backlog a look saw) and
-followed by none waits for ``COMMIT_INTERVAL``, as without the policy. Under a steady load the next
-message comes within milliseconds; it is a quiet topic's last burst that can wait.
+The cadence is asked after each batch of messages taken (``batches.step``), with their count, and
+after a poll that found nothing while something is buffered (a count of 0: the backlog a look saw is
+consumed, so it looks again). A quiet topic's last burst, taken while no early checkpoint could be due
+(too soon, a batch still applying), is closed at the next empty poll that finds one due, not after
+``COMMIT_INTERVAL``; under a steady load the next batch comes within milliseconds.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def consumer_lag(consumer: Any, starts: Mapping[tuple[str, int], int] | None = N
 
 
 class Cadence:
-    """Decides, after each processed message, whether to close the checkpoint now.
+    """Decides, after each batch of processed messages, whether to close the checkpoint now.
 
     ``min_interval`` at or above ``commit_interval`` turns the policy off (Quix's fixed cadence alone)."""
 
@@ -96,16 +97,18 @@ class Cadence:
         self._seen = 0
         self._count, self._since = 0, float("-inf")  # messages processed since the checkpoint closed at ``_since``
 
-    def checkpoint_now(self) -> bool:
-        """True when an early checkpoint is due (a clock read and a comparison until one could be)."""
+    def checkpoint_now(self, taken: int = 1) -> bool:
+        """True when an early checkpoint is due after ``taken`` more messages were processed (the batch
+        step asks once per batch; a clock read and a comparison until one could be)."""
         if not self.enabled:
             return False
         if self._buffer.flushed_at != self._since:
             self._count, self._since = 0, self._buffer.flushed_at
-        self._count += 1
-        if self._skip:
-            self._skip -= 1
+        self._count += taken
+        if taken and self._skip >= taken:
+            self._skip -= taken
             return False
+        self._skip = 0  # ``taken`` 0, a poll that found nothing: whatever backlog a look saw is consumed
         now = self._clock()
         if now < self._next_look or not self._buffer.buffered:
             return False

@@ -135,3 +135,21 @@ def test_a_caught_up_cadence_closes_the_checkpoint_after_the_batch() -> None:
     app = application(Consumer([Fetched("devices", 0, 0, b"a")]))
     step(app, sink, Cadence(sink, lambda: 0, min_interval=0.0, commit_interval=2.0), 0, never)
     assert app._processing_context.forced == 1
+
+
+def test_a_poll_that_finds_nothing_closes_a_due_checkpoint_of_what_is_buffered() -> None:
+    sink = SpeedLayerSink(lambda checkpoint: None, Metrics())
+    app = application(Consumer([Fetched("devices", 0, 0, b"a")]))
+    lags = iter([5, 0])  # behind when the batch was taken, caught up at the empty poll
+    cadence = Cadence(sink, lambda: next(lags), min_interval=0.0, commit_interval=2.0)
+    step(app, sink, cadence, 0, never)
+    assert app._processing_context.forced == 0
+    step(app, sink, cadence, 0, never)  # nothing fetched
+    assert app._consumer.polls == 1 and app._processing_context.forced == 1
+
+
+def test_a_poll_that_finds_nothing_with_nothing_buffered_asks_no_checkpoint() -> None:
+    sink = SpeedLayerSink(lambda checkpoint: None, Metrics())
+    app = application(Consumer())
+    step(app, sink, Cadence(sink, lambda: 0, min_interval=0.0, commit_interval=2.0), 0, never)
+    assert app._processing_context.forced == 0

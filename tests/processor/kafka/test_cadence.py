@@ -122,6 +122,29 @@ def test_a_steady_load_read_in_bursts_fires_at_the_last_message_of_a_burst() -> 
     assert fired == [False] * (burst - 1) + [True]
 
 
+def test_asked_once_per_batch_the_cadence_counts_the_batch_and_skips_a_backlog_in_messages() -> None:
+    clock, looks = Clock(), []
+
+    def lag() -> int:
+        looks.append(clock.now)
+        return 10_000
+
+    cadence = Cadence(Buffer(flushed_at=0.0), lag, min_interval=0.2, commit_interval=2.0, clock=clock)
+    assert not cadence.checkpoint_now(2000) and len(looks) == 1  # 2,000 buffered, 10,000 behind
+    for _ in range(4):  # the backlog seen, 9,999 messages, taken in batches: no look
+        assert not cadence.checkpoint_now(2000)
+    assert len(looks) == 1
+    assert cadence.checkpoint_now(2000) and len(looks) == 2  # past it: 12,000 buffered, 10,000 behind
+
+
+def test_a_poll_that_finds_nothing_makes_the_cadence_look_again_within_a_backlog_it_saw() -> None:
+    clock, lags = Clock(), iter([5000, 0])
+    cadence = Cadence(Buffer(flushed_at=0.0), lambda: next(lags), min_interval=0.2, commit_interval=2.0, clock=clock)
+    assert not cadence.checkpoint_now(100)
+    assert not cadence.checkpoint_now(100)  # within the backlog seen: no look
+    assert cadence.checkpoint_now(0)  # nothing more fetched: looks, and is caught up
+
+
 class FakeConsumer:
     """Positions and cached watermarks per partition of one topic, as librdkafka reports them."""
 
