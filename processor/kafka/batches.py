@@ -72,6 +72,8 @@ def step(app: Any, sink: SpeedLayerSink, cadence: Cadence, commit_every: int, on
             tp = messages[i].topic(), messages[i].partition()
             if tp in firsts:
                 first = firsts.pop(tp)
+                # as Quix's own step stores every offset: the first sets the checkpoint's starting offset
+                # (where Quix seeks back to under a sink's backpressure), the last is what it commits
                 context.store_offset(topic=tp[0], partition=tp[1], offset=first)
                 if messages[i].offset() != first:
                     context.store_offset(topic=tp[0], partition=tp[1], offset=messages[i].offset())

@@ -68,7 +68,9 @@ class StagedFiles:
         return sorted(found)
 
     def discard_uncommitted(self, next_offset: int) -> list[StagedFile]:
-        """Delete files the database never committed, and every temporary leftover."""
+        """Delete files the database never committed, and every temporary leftover (the publisher's hour
+        files are written in the same ``tmp_folder``, but only while it holds the partition's row lock, as
+        the caller does: ``publisher.Publisher.execute``)."""
         with file_system(self.folder):
             gone = [f for f in self.files() if f.first >= next_offset]
             temps = list(self.tmp_folder.iterdir()) if self.tmp_folder.exists() else []
