@@ -88,3 +88,28 @@ def read_only(folder: Path) -> Iterator[None]:
         yield
     finally:
         subprocess.run(["chattr", "-R", "-i", str(folder)] if root else ["chmod", "-R", "u+w", str(folder)], check=True)
+
+
+# ``python -m MODULE --help``, then the name of the memory pool pyarrow's arrays get by default.
+_POOL_PROBE = """
+import runpy, sys
+sys.argv = [{module!r}, "--help"]
+try:
+    runpy.run_module({module!r}, run_name="__main__", alter_sys=True)
+except SystemExit:
+    pass
+import pyarrow as pa
+print(pa.default_memory_pool().backend_name)
+"""
+
+
+def arrow_pool_of(module: str, setting: str | None) -> str:
+    """The Arrow memory pool ``python -m module`` runs on, with ``ARROW_DEFAULT_MEMORY_POOL`` unset or ``setting``."""
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if setting:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = setting
+    done = subprocess.run([sys.executable, "-c", _POOL_PROBE.format(module=module)], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()[-1]
+

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import datetime
 
@@ -15,7 +12,7 @@ from common import schema
 from common.lake_store import LakeStore
 from common.s3 import S3Options
 
-from ..helpers import query, run_module
+from ..helpers import arrow_pool_of, query, run_module
 from ..services import role_url, s3_env
 from .conftest import both_lakes
 from .data import A0, A1
@@ -47,28 +44,10 @@ def test_help_documents_every_flag_and_every_setting() -> None:
     assert "secrets (environment only" in text and "DATABASE_URL:" in text and "AWS_SECRET_ACCESS_KEY:" in text
 
 
-# python -m batch --help, then the name of the memory pool pyarrow's arrays get by default.
-POOL_PROBE = """
-import runpy, sys
-sys.argv = ["batch", "--help"]
-try:
-    runpy.run_module("batch", run_name="__main__", alter_sys=True)
-except SystemExit:
-    pass
-import pyarrow as pa
-print(pa.default_memory_pool().backend_name)
-"""
-
-
 @pytest.mark.parametrize(("setting", "pool"), [(None, "jemalloc"), ("system", "system")])
 def test_the_job_reads_with_arrows_jemalloc_pool_unless_the_environment_names_another(
         setting: str | None, pool: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    if setting:
-        env["ARROW_DEFAULT_MEMORY_POOL"] = setting
-    done = subprocess.run([sys.executable, "-c", POOL_PROBE], capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split()[-1] == pool
+    assert arrow_pool_of("batch", setting) == pool
 
 
 @both_lakes
