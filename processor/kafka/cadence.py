@@ -6,7 +6,8 @@ an event read just after a checkpoint waits up to ``COMMIT_INTERVAL`` to be coun
 buffered, the previous checkpoint's batch is applied (an early flush never waits for the worker, so
 the loop never stalls for one), at least ``COMMIT_MIN_INTERVAL`` seconds passed since the last
 checkpoint, and the consumer has no backlog larger than what it has buffered (messages fetched or still
-on the broker that it has not processed: its lag, no more than the messages processed since the last checkpoint).
+on the broker that it has not processed: its lag, no more than the messages buffered since the last
+checkpoint, the sink's ``messages``).
 Under a backlog the lag is far above a batch and the policy never fires: checkpoints stay as large as the other
 limits make them, and maximum throughput is that of the fixed cadence.
 
@@ -26,7 +27,7 @@ of N, the next look is N messages later, at the last message known then (a fetch
 message is where a steady load is caught up; looking again after a fixed time would keep sampling
 bursts' first messages, never caught up); so a backlog costs one look per backlog's worth of
 messages. While a batch is applied, the cadence looks at most every ``APPLYING_LOOK`` seconds
-(between looks a message costs a clock read and a count).
+(between looks a batch costs a clock read).
 
 The cadence is asked after each batch of messages taken (``batches.step``), with their count, and
 after a poll that found nothing while something is buffered (a count of 0: the backlog a look saw is
@@ -53,10 +54,14 @@ def due(*, pending: int, applying: bool, elapsed: float, min_interval: float, la
 
 
 class Buffer(Protocol):
-    """What the cadence needs of the sink: is anything buffered or being applied, when was the last checkpoint."""
+    """What the cadence needs of the sink: is anything buffered (how many messages) or being applied, when was the
+    last checkpoint."""
 
     @property
     def buffered(self) -> bool: ...
+
+    @property
+    def messages(self) -> int: ...
 
     @property
     def applying(self) -> bool: ...
@@ -95,16 +100,12 @@ class Cadence:
         self._next_look = 0.0
         self._skip = 0  # messages to process before the lag is read again: the backlog the last look saw
         self._seen = 0
-        self._count, self._since = 0, float("-inf")  # messages processed since the checkpoint closed at ``_since``
 
     def checkpoint_now(self, taken: int = 1) -> bool:
         """True when an early checkpoint is due after ``taken`` more messages were processed (the batch
         step asks once per batch; a clock read and a comparison until one could be)."""
         if not self.enabled:
             return False
-        if self._buffer.flushed_at != self._since:
-            self._count, self._since = 0, self._buffer.flushed_at
-        self._count += taken
         if taken and self._skip >= taken:
             self._skip -= taken
             return False
@@ -114,7 +115,7 @@ class Cadence:
             return False
         elapsed = now - self._buffer.flushed_at
         applying = self._buffer.applying
-        if due(pending=self._count, applying=applying, elapsed=elapsed, min_interval=self._min, lag=self._read_lag):
+        if due(pending=self._buffer.messages, applying=applying, elapsed=elapsed, min_interval=self._min, lag=self._read_lag):
             return True
         if applying:
             self._next_look = now + APPLYING_LOOK

@@ -55,6 +55,11 @@ class Buffer:
     buffered: bool = True
     applying: bool = False
     flushed_at: float = 0.0
+    messages: int = 0  # buffered since the last checkpoint: ``taken`` adds to it, as the sink's ``take`` does
+
+    def taken(self, count: int = 1) -> int:
+        self.messages += count
+        return count
 
 
 class Clock:
@@ -74,12 +79,12 @@ def test_the_cadence_fires_once_the_minimum_interval_passed_since_the_last_check
     clock, buffer = Clock(), Buffer(flushed_at=100.0)
     cadence = Cadence(buffer, no_lag, min_interval=0.2, commit_interval=2.0, clock=clock)
     clock.now = 100.1
-    assert not cadence.checkpoint_now()
+    assert not cadence.checkpoint_now(buffer.taken())
     clock.now = 100.2
-    assert cadence.checkpoint_now()
+    assert cadence.checkpoint_now(buffer.taken())
     buffer.applying = True
-    assert not cadence.checkpoint_now()
-    buffer.applying, buffer.buffered = False, False
+    assert not cadence.checkpoint_now(buffer.taken())
+    buffer.applying, buffer.buffered, buffer.messages = False, False, 0
     assert not cadence.checkpoint_now()
 
 
@@ -90,10 +95,11 @@ def test_draining_a_backlog_larger_than_what_is_buffered_the_cadence_never_fires
         looks.append(clock.now)
         return 1_000_000 - processed[0]  # a backlog of a million, drained
 
-    cadence = Cadence(Buffer(flushed_at=0.0), lag, min_interval=0.2, commit_interval=2.0, clock=clock)
+    buffer = Buffer(flushed_at=0.0)
+    cadence = Cadence(buffer, lag, min_interval=0.2, commit_interval=2.0, clock=clock)
     for processed[0] in range(1, 250_001):
         clock.now = 100.0 + processed[0] / 100_000
-        assert not cadence.checkpoint_now()
+        assert not cadence.checkpoint_now(buffer.taken())
     assert len(looks) == 3  # at the first message, then every MAX_SKIP messages (the backlog seen is larger)
 
 
@@ -103,22 +109,22 @@ def test_a_standing_backlog_fires_once_as_many_messages_are_buffered_and_counts_
     fired = []
     for step in range(1, 3002):
         clock.now = 100.0 + step / 10_000
-        fired.append(cadence.checkpoint_now())
+        fired.append(cadence.checkpoint_now(buffer.taken()))
     assert fired.index(True) == 3000 - 1 + 1  # the look after the backlog seen at the first message: 3,001 buffered
-    buffer.flushed_at = clock.now  # the checkpoint closed: the count starts again
+    buffer.flushed_at, buffer.messages = clock.now, 0  # the checkpoint closed: the count starts again
     clock.now += 0.3
-    assert not cadence.checkpoint_now()
+    assert not cadence.checkpoint_now(buffer.taken())
 
 
 def test_a_steady_load_read_in_bursts_fires_at_the_last_message_of_a_burst() -> None:
     clock, burst = Clock(), 50
     position = [0]
-    cadence = Cadence(Buffer(flushed_at=0.0), lambda: burst - position[0], min_interval=0.2, commit_interval=2.0,
-                      clock=clock)
+    buffer = Buffer(flushed_at=0.0)
+    cadence = Cadence(buffer, lambda: burst - position[0], min_interval=0.2, commit_interval=2.0, clock=clock)
     fired = []
     for position[0] in range(1, burst + 1):
         clock.now += 0.0001
-        fired.append(cadence.checkpoint_now())
+        fired.append(cadence.checkpoint_now(buffer.taken()))
     assert fired == [False] * (burst - 1) + [True]
 
 
@@ -129,19 +135,21 @@ def test_asked_once_per_batch_the_cadence_counts_the_batch_and_skips_a_backlog_i
         looks.append(clock.now)
         return 10_000
 
-    cadence = Cadence(Buffer(flushed_at=0.0), lag, min_interval=0.2, commit_interval=2.0, clock=clock)
-    assert not cadence.checkpoint_now(2000) and len(looks) == 1  # 2,000 buffered, 10,000 behind
+    buffer = Buffer(flushed_at=0.0)
+    cadence = Cadence(buffer, lag, min_interval=0.2, commit_interval=2.0, clock=clock)
+    assert not cadence.checkpoint_now(buffer.taken(2000)) and len(looks) == 1  # 2,000 buffered, 10,000 behind
     for _ in range(4):  # the backlog seen, 9,999 messages, taken in batches: no look
-        assert not cadence.checkpoint_now(2000)
+        assert not cadence.checkpoint_now(buffer.taken(2000))
     assert len(looks) == 1
-    assert cadence.checkpoint_now(2000) and len(looks) == 2  # past it: 12,000 buffered, 10,000 behind
+    assert cadence.checkpoint_now(buffer.taken(2000)) and len(looks) == 2  # past it: 12,000 buffered, 10,000 behind
 
 
 def test_a_poll_that_finds_nothing_makes_the_cadence_look_again_within_a_backlog_it_saw() -> None:
     clock, lags = Clock(), iter([5000, 0])
-    cadence = Cadence(Buffer(flushed_at=0.0), lambda: next(lags), min_interval=0.2, commit_interval=2.0, clock=clock)
-    assert not cadence.checkpoint_now(100)
-    assert not cadence.checkpoint_now(100)  # within the backlog seen: no look
+    buffer = Buffer(flushed_at=0.0)
+    cadence = Cadence(buffer, lambda: next(lags), min_interval=0.2, commit_interval=2.0, clock=clock)
+    assert not cadence.checkpoint_now(buffer.taken(100))
+    assert not cadence.checkpoint_now(buffer.taken(100))  # within the backlog seen: no look
     assert cadence.checkpoint_now(0)  # nothing more fetched: looks, and is caught up
 
 
@@ -179,7 +187,7 @@ def test_while_a_batch_is_applied_the_cadence_looks_only_every_few_milliseconds(
     clock, looks = Clock(), []
 
     class Applying:
-        buffered, flushed_at = True, 0.0
+        buffered, flushed_at, messages = True, 0.0, 1
 
         @property
         def applying(self) -> bool:
